@@ -1,0 +1,34 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestRun(t *testing.T) {
+	for _, c := range []struct {
+		args     []string
+		wantCode int // -1 for success
+		stdout   string
+		stderr   string
+	}{
+		{[]string{"help"}, -1, "Usage:", ""},
+		{[]string{"version"}, -1, "cgkalab ", ""},
+		{nil, 2, "", "Usage:"},
+		{[]string{"frobnicate"}, 2, "", "Usage:"},
+		{[]string{"version", "-x"}, 2, "", ""},
+	} {
+		var out, errOut bytes.Buffer
+		err := run(c.args, &out, &errOut)
+		switch {
+		case c.wantCode < 0 && err != nil:
+			t.Errorf("%v: %v", c.args, err)
+		case c.wantCode >= 0 && (err == nil || exitCode(err) != c.wantCode):
+			t.Errorf("%v: error %v, want exit code %d", c.args, err, c.wantCode)
+		}
+		if !strings.Contains(out.String(), c.stdout) || !strings.Contains(errOut.String(), c.stderr) {
+			t.Errorf("%v: stdout %q stderr %q; want them to contain %q and %q", c.args, out.String(), errOut.String(), c.stdout, c.stderr)
+		}
+	}
+}

@@ -1,0 +1,305 @@
+// Package suite implements the cryptographic primitives of MLS cipher suites
+// (RFC 9420, Section 5.1 and Section 17.1) and of the post-quantum suites of
+// draft-ietf-mls-pq-ciphersuites-06: the KDF and its labelled forms, hashes
+// and hash references, MAC, AEAD, HPKE in base mode with EncryptWithLabel
+// and DecryptWithLabel, DeriveKeyPair, and signatures with SignWithLabel
+// and VerifyWithLabel.
+//
+// Every operation is deterministic given the random source passed in: HPKE
+// encapsulation draws its ephemeral key from it, signatures are
+// deterministic (Ed25519, Ed448, RFC 6979 ECDSA), so the same simulation
+// seed gives the same bytes.
+//
+// HPKE base mode (RFC 9180, Sections 5.1 and 6.1) is written out here over
+// a small KEM interface so that every KEM, from the standard library or
+// circl, is driven by the caller's random source.
+package suite
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+
+	"cgkalab/models/wire"
+)
+
+// ID is a cipher suite code point (RFC 9420, Section 17.1).
+type ID uint16
+
+// Suite holds the primitives of one cipher suite. Suites are immutable and
+// shared; obtain them with ByID.
+type Suite struct {
+	ID   ID
+	Name string
+	// Provisional marks code points not yet assigned by IANA (the PQ
+	// draft's TBD values); the numbers used here are private-use values.
+	Provisional bool
+
+	hash hashAlg
+	kem  kem
+	aead aead
+	sig  signer
+}
+
+var registry = map[ID]*Suite{}
+var ordered []*Suite
+
+func register(s *Suite) {
+	if _, dup := registry[s.ID]; dup {
+		panic(fmt.Sprintf("suite: duplicate registration of %#04x", uint16(s.ID)))
+	}
+	registry[s.ID] = s
+	ordered = append(ordered, s)
+}
+
+// ErrUnsupported is returned by ByID for a suite this package does not implement.
+var ErrUnsupported = errors.New("unsupported cipher suite")
+
+// ByID returns the suite with the given code point.
+func ByID(id ID) (*Suite, error) {
+	if s, ok := registry[id]; ok {
+		return s, nil
+	}
+	return nil, fmt.Errorf("%w %#04x", ErrUnsupported, uint16(id))
+}
+
+// All returns every implemented suite in registration order (RFC suites
+// first, by code point).
+func All() []*Suite { return append([]*Suite(nil), ordered...) }
+
+func (s *Suite) String() string { return fmt.Sprintf("%s (%#04x)", s.Name, uint16(s.ID)) }
+
+// ---- Hash, KDF, MAC (RFC 9420, Section 5.1; RFC 5869) ----
+
+// hashAlg is a hash function and the HKDF built on it (RFC 5869); kdfID
+// is its HPKE KDF identifier (RFC 9180, Section 7.2).
+type hashAlg struct {
+	name  string
+	size  int
+	kdfID uint16
+	new   func() hash.Hash
+	sum   func(dst []byte, data []byte) []byte
+}
+
+var (
+	sha256Alg = hashAlg{"SHA256", 32, 0x0001, sha256.New, func(dst, data []byte) []byte { h := sha256.Sum256(data); return append(dst, h[:]...) }}
+	sha384Alg = hashAlg{"SHA384", 48, 0x0002, sha512.New384, func(dst, data []byte) []byte { h := sha512.Sum384(data); return append(dst, h[:]...) }}
+	sha512Alg = hashAlg{"SHA512", 64, 0x0003, sha512.New, func(dst, data []byte) []byte { h := sha512.Sum512(data); return append(dst, h[:]...) }}
+)
+
+// extract is HKDF-Extract (RFC 5869, Section 2.2).
+func (h hashAlg) extract(salt, ikm []byte) []byte {
+	if len(salt) == 0 {
+		salt = make([]byte, h.size)
+	}
+	m := hmac.New(h.new, salt)
+	m.Write(ikm)
+	return m.Sum(nil)
+}
+
+// expand is HKDF-Expand (RFC 5869, Section 2.3). n must not exceed
+// 255*size; callers pass lengths fixed by the protocol.
+func (h hashAlg) expand(prk, info []byte, n int) []byte {
+	if n > 255*h.size {
+		panic("suite: HKDF-Expand length too large")
+	}
+	m := hmac.New(h.new, prk)
+	out := make([]byte, 0, n+h.size)
+	var prev []byte
+	for ctr := byte(1); len(out) < n; ctr++ {
+		m.Reset()
+		m.Write(prev)
+		m.Write(info)
+		m.Write([]byte{ctr})
+		out = m.Sum(out)
+		prev = out[len(out)-h.size:]
+	}
+	return out[:n:n]
+}
+
+// Nh is the output size of the suite's hash and KDF (KDF.Nh).
+func (s *Suite) Nh() int { return s.hash.size }
+
+// Hash returns Hash(data).
+func (s *Suite) Hash(data []byte) []byte { return s.hash.sum(nil, data) }
+
+// NewHash returns a streaming instance of the suite's hash.
+func (s *Suite) NewHash() hash.Hash { return s.hash.new() }
+
+// Extract is KDF.Extract: HKDF-Extract(salt, ikm).
+func (s *Suite) Extract(salt, ikm []byte) []byte { return s.hash.extract(salt, ikm) }
+
+// Expand is KDF.Expand: HKDF-Expand(prk, info, n).
+func (s *Suite) Expand(prk, info []byte, n int) []byte { return s.hash.expand(prk, info, n) }
+
+// ExpandWithLabel implements RFC 9420, Section 8:
+// KDF.Expand(Secret, KDFLabel{length, "MLS 1.0 "+Label, Context}, Length).
+func (s *Suite) ExpandWithLabel(secret []byte, label string, context []byte, length int) []byte {
+	b := wire.NewBuilder(2 + 1 + 8 + len(label) + 4 + len(context))
+	b.U16(uint16(length))
+	b.Vector(func(b *wire.Builder) { b.Raw([]byte("MLS 1.0 ")); b.Raw([]byte(label)) })
+	b.Opaque(context)
+	return s.Expand(secret, b.Bytes(), length)
+}
+
+// DeriveSecret implements RFC 9420, Section 8:
+// ExpandWithLabel(Secret, Label, "", KDF.Nh).
+func (s *Suite) DeriveSecret(secret []byte, label string) []byte {
+	return s.ExpandWithLabel(secret, label, nil, s.hash.size)
+}
+
+// DeriveTreeSecret implements RFC 9420, Section 9:
+// ExpandWithLabel(Secret, Label, uint32 Generation, Length).
+func (s *Suite) DeriveTreeSecret(secret []byte, label string, generation uint32, length int) []byte {
+	ctx := []byte{byte(generation >> 24), byte(generation >> 16), byte(generation >> 8), byte(generation)}
+	return s.ExpandWithLabel(secret, label, ctx, length)
+}
+
+// RefHash implements RFC 9420, Section 5.2: Hash(RefHashInput{label, value}).
+func (s *Suite) RefHash(label string, value []byte) []byte {
+	b := wire.NewBuilder(len(label) + len(value) + 8)
+	b.String(label)
+	b.Opaque(value)
+	return s.Hash(b.Bytes())
+}
+
+// MakeKeyPackageRef implements RFC 9420, Section 5.2.
+func (s *Suite) MakeKeyPackageRef(keyPackage []byte) []byte {
+	return s.RefHash("MLS 1.0 KeyPackage Reference", keyPackage)
+}
+
+// MakeProposalRef implements RFC 9420, Section 5.2; the value is the
+// encoded AuthenticatedContent carrying the proposal.
+func (s *Suite) MakeProposalRef(authenticatedContent []byte) []byte {
+	return s.RefHash("MLS 1.0 Proposal Reference", authenticatedContent)
+}
+
+// MAC returns HMAC(key, data) with the suite's hash (RFC 9420, Section 5.1).
+func (s *Suite) MAC(key, data []byte) []byte {
+	m := hmac.New(s.hash.new, key)
+	m.Write(data)
+	return m.Sum(nil)
+}
+
+// VerifyMAC checks a MAC in constant time.
+func (s *Suite) VerifyMAC(key, data, tag []byte) bool {
+	return subtle.ConstantTimeCompare(s.MAC(key, data), tag) == 1
+}
+
+// ---- AEAD (RFC 9420, Sections 6.3 and 9) ----
+
+// AEADKeySize is AEAD.Nk.
+func (s *Suite) AEADKeySize() int { return s.aead.nk }
+
+// AEADNonceSize is AEAD.Nn.
+func (s *Suite) AEADNonceSize() int { return s.aead.nn }
+
+// AEADOverhead is the tag length AEAD.Nt.
+func (s *Suite) AEADOverhead() int { return 16 }
+
+// ErrDecrypt is wrapped by every authentication or decryption failure.
+var ErrDecrypt = errors.New("decryption failed")
+
+// Seal encrypts plaintext with the suite's AEAD.
+func (s *Suite) Seal(key, nonce, aad, plaintext []byte) ([]byte, error) {
+	c, err := s.aead.new(key)
+	if err != nil {
+		return nil, err
+	}
+	if len(nonce) != c.NonceSize() {
+		return nil, fmt.Errorf("AEAD nonce is %d bytes, want %d", len(nonce), c.NonceSize())
+	}
+	return c.Seal(nil, nonce, plaintext, aad), nil
+}
+
+// Open decrypts and authenticates ciphertext with the suite's AEAD.
+func (s *Suite) Open(key, nonce, aad, ciphertext []byte) ([]byte, error) {
+	c, err := s.aead.new(key)
+	if err != nil {
+		return nil, err
+	}
+	if len(nonce) != c.NonceSize() {
+		return nil, fmt.Errorf("AEAD nonce is %d bytes, want %d: %w", len(nonce), c.NonceSize(), ErrDecrypt)
+	}
+	pt, err := c.Open(nil, nonce, ciphertext, aad)
+	if err != nil {
+		return nil, fmt.Errorf("AEAD open: %w", ErrDecrypt)
+	}
+	return pt, nil
+}
+
+// ---- Signatures (RFC 9420, Section 5.1.2) ----
+
+// SignaturePrivateKey is a parsed signing key of the suite's scheme.
+type SignaturePrivateKey struct {
+	suite *Suite
+	key   any    // scheme-specific
+	pub   []byte // encoded public key
+}
+
+// PublicKey returns the encoded SignaturePublicKey.
+func (k *SignaturePrivateKey) PublicKey() []byte { return k.pub }
+
+// GenerateSignatureKey draws a signing key from rand.
+func (s *Suite) GenerateSignatureKey(rand io.Reader) (*SignaturePrivateKey, error) {
+	key, pub, err := s.sig.generate(rand)
+	if err != nil {
+		return nil, fmt.Errorf("%s: generating signature key: %w", s.Name, err)
+	}
+	return &SignaturePrivateKey{suite: s, key: key, pub: pub}, nil
+}
+
+// ParseSignaturePrivateKey decodes a signature private key in the format of
+// the MLS test vectors (the scheme's raw private key or seed).
+func (s *Suite) ParseSignaturePrivateKey(b []byte) (*SignaturePrivateKey, error) {
+	key, pub, err := s.sig.parsePrivate(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: signature private key: %w", s.Name, err)
+	}
+	return &SignaturePrivateKey{suite: s, key: key, pub: pub}, nil
+}
+
+func signContent(label string, content []byte) []byte {
+	b := wire.NewBuilder(len(label) + len(content) + 16)
+	b.Vector(func(b *wire.Builder) { b.Raw([]byte("MLS 1.0 ")); b.Raw([]byte(label)) })
+	b.Opaque(content)
+	return b.Bytes()
+}
+
+// SignWithLabel implements RFC 9420, Section 5.1.2.
+func (s *Suite) SignWithLabel(k *SignaturePrivateKey, label string, content []byte) ([]byte, error) {
+	if k.suite.sig.name != s.sig.name {
+		return nil, fmt.Errorf("signing key of %s used with %s", k.suite.Name, s.Name)
+	}
+	return s.sig.sign(k.key, signContent(label, content))
+}
+
+// ErrSignature is wrapped by every signature verification failure.
+var ErrSignature = errors.New("invalid signature")
+
+// VerifyWithLabel implements RFC 9420, Section 5.1.2.
+func (s *Suite) VerifyWithLabel(pub []byte, label string, content, signature []byte) error {
+	if err := s.sig.verify(pub, signContent(label, content), signature); err != nil {
+		return fmt.Errorf("%s %q: %w", s.sig.name, label, err)
+	}
+	return nil
+}
+
+// SignatureScheme names the suite's signature algorithm.
+func (s *Suite) SignatureScheme() string { return s.sig.name }
+
+// signer is one signature scheme.
+type signer struct {
+	name         string
+	generate     func(rand io.Reader) (key any, pub []byte, err error)
+	parsePrivate func(b []byte) (key any, pub []byte, err error)
+	sign         func(key any, msg []byte) ([]byte, error)
+	// verify returns an error wrapping ErrSignature when the signature is
+	// invalid, and a descriptive error for a malformed key.
+	verify func(pub, msg, sig []byte) error
+}
