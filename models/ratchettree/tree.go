@@ -1,0 +1,337 @@
+package ratchettree
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"cgkalab/models/suite"
+	tm "cgkalab/models/treemath"
+)
+
+// Tree is the public ratchet tree of one group (RFC 9420, Section 4.1),
+// stored as a flat array of nodes in the layout of Appendix C: leaf L at
+// node 2L, parent nodes at odd indices. A nil node is blank.
+type Tree struct {
+	suite   *suite.Suite
+	n       tm.LeafCount
+	leaves  []*LeafNode   // indexed by leaf index
+	parents []*ParentNode // parent node x at parents[x/2]
+
+	// filled[x] counts the non-blank nodes in the subtree under x, so an
+	// empty resolution is a single lookup.
+	filled []uint32
+	// hashes holds the cached tree hash of node x at [x*Nh, (x+1)*Nh),
+	// valid where hashOK[x]. A change clears hashOK up to the root.
+	hashes []byte
+	hashOK []bool
+
+	firstBlank tm.LeafIndex // no blank leaf lies left of this index
+}
+
+// ErrInvalidTree is wrapped by errors about a tree's structure or contents.
+var ErrInvalidTree = errors.New("invalid ratchet tree")
+
+// New returns a tree of one blank leaf.
+func New(s *suite.Suite) *Tree {
+	t := &Tree{suite: s}
+	t.resize(1)
+	return t
+}
+
+// Suite returns the tree's cipher suite.
+func (t *Tree) Suite() *suite.Suite { return t.suite }
+
+// LeafCount returns the number of leaf slots (a power of two).
+func (t *Tree) LeafCount() tm.LeafCount { return t.n }
+
+// Width returns the number of nodes, 2n-1.
+func (t *Tree) Width() uint32 { return t.n.Width() }
+
+// Root returns the root's node index.
+func (t *Tree) Root() tm.NodeIndex { r, _ := tm.Root(t.n); return r }
+
+// Leaf returns the LeafNode at l, or nil if blank or out of range.
+func (t *Tree) Leaf(l tm.LeafIndex) *LeafNode {
+	if uint32(l) >= uint32(t.n) {
+		return nil
+	}
+	return t.leaves[l]
+}
+
+// ParentNode returns the ParentNode at node x, or nil if blank, not a
+// parent, or out of range.
+func (t *Tree) ParentNode(x tm.NodeIndex) *ParentNode {
+	if x.IsLeaf() || uint32(x) >= t.Width() {
+		return nil
+	}
+	return t.parents[x/2]
+}
+
+// IsBlank reports whether node x is blank (or outside the tree).
+func (t *Tree) IsBlank(x tm.NodeIndex) bool {
+	if uint32(x) >= t.Width() {
+		return true
+	}
+	if l, ok := x.Leaf(); ok {
+		return t.leaves[l] == nil
+	}
+	return t.parents[x/2] == nil
+}
+
+// EncryptionKey returns the HPKE public key at node x, or nil if blank.
+func (t *Tree) EncryptionKey(x tm.NodeIndex) []byte {
+	if l, ok := x.Leaf(); ok {
+		if n := t.Leaf(l); n != nil {
+			return n.EncryptionKey
+		}
+		return nil
+	}
+	if p := t.ParentNode(x); p != nil {
+		return p.EncryptionKey
+	}
+	return nil
+}
+
+// Members returns the number of non-blank leaves.
+func (t *Tree) Members() int {
+	c := 0
+	for _, l := range t.leaves {
+		if l != nil {
+			c++
+		}
+	}
+	return c
+}
+
+// resize sets the leaf count to n (a power of two), growing or shrinking
+// the arrays; nodes that stay keep their indices (Appendix C).
+func (t *Tree) resize(n tm.LeafCount) {
+	w := int(n.Width())
+	nh := t.suite.Nh()
+	old := len(t.filled)
+	t.leaves = resizeSlice(t.leaves, int(n))
+	t.parents = resizeSlice(t.parents, int(n)-1)
+	t.filled = resizeSlice(t.filled, w)
+	t.hashOK = resizeSlice(t.hashOK, w)
+	t.hashes = resizeSlice(t.hashes, w*nh)
+	t.n = n
+	if w > old && old > 0 {
+		// Growing: the old root's subtree is the new left half; every new
+		// node on the spine to the new root counts what lies below it.
+		oldRoot, _ := tm.Root(n / 2)
+		for x := oldRoot; ; {
+			p, ok := tm.Parent(x, n)
+			if !ok {
+				break
+			}
+			t.filled[p] = t.filled[oldRoot]
+			t.hashOK[p] = false
+			x = p
+		}
+	}
+}
+
+func resizeSlice[T any](s []T, n int) []T {
+	if n <= len(s) {
+		clear(s[n:])
+		return s[:n]
+	}
+	return append(s, make([]T, n-len(s))...)
+}
+
+// touch records that node x changed by delta non-blank nodes: it clears the
+// cached hashes of x and its ancestors and updates the subtree counts.
+func (t *Tree) touch(x tm.NodeIndex, delta int) {
+	for {
+		t.hashOK[x] = false
+		t.filled[x] = uint32(int(t.filled[x]) + delta)
+		p, ok := tm.Parent(x, t.n)
+		if !ok {
+			return
+		}
+		x = p
+	}
+}
+
+// SetLeaf places a LeafNode at l (nil blanks it). It does not touch the
+// direct path; callers implementing proposals do that.
+func (t *Tree) SetLeaf(l tm.LeafIndex, n *LeafNode) {
+	old := t.leaves[l]
+	t.leaves[l] = n
+	delta := 0
+	switch {
+	case old == nil && n != nil:
+		delta = 1
+	case old != nil && n == nil:
+		delta = -1
+		if l < t.firstBlank {
+			t.firstBlank = l
+		}
+	}
+	t.touch(l.Node(), delta)
+}
+
+// SetParent places a ParentNode at parent node x (nil blanks it).
+func (t *Tree) SetParent(x tm.NodeIndex, p *ParentNode) {
+	old := t.parents[x/2]
+	t.parents[x/2] = p
+	delta := 0
+	switch {
+	case old == nil && p != nil:
+		delta = 1
+	case old != nil && p == nil:
+		delta = -1
+	}
+	t.touch(x, delta)
+}
+
+// BlankPath blanks the parent nodes on l's direct path.
+func (t *Tree) BlankPath(l tm.LeafIndex) {
+	var buf [tm.MaxPathLen]tm.NodeIndex
+	path, _ := tm.AppendDirectPath(buf[:0], l.Node(), t.n)
+	for _, x := range path {
+		if t.parents[x/2] != nil {
+			t.SetParent(x, nil)
+		}
+	}
+}
+
+// Add places a new member's LeafNode in the leftmost blank leaf, extending
+// the tree if there is none, and adds it to the unmerged leaves of every
+// non-blank parent on its direct path (RFC 9420, Section 12.1.1).
+func (t *Tree) Add(n *LeafNode) tm.LeafIndex {
+	l := t.firstBlank
+	for uint32(l) < uint32(t.n) && t.leaves[l] != nil {
+		l++
+	}
+	if uint32(l) >= uint32(t.n) {
+		t.resize(t.n * 2)
+	}
+	t.firstBlank = l + 1
+	var buf [tm.MaxPathLen]tm.NodeIndex
+	path, _ := tm.AppendDirectPath(buf[:0], l.Node(), t.n)
+	for _, x := range path {
+		if p := t.parents[x/2]; p != nil {
+			i, _ := slices.BinarySearch(p.UnmergedLeaves, l)
+			p.UnmergedLeaves = slices.Insert(p.UnmergedLeaves, i, l)
+			t.touch(x, 0)
+		}
+	}
+	t.SetLeaf(l, n)
+	return l
+}
+
+// Update replaces the LeafNode at l and blanks its direct path (RFC 9420,
+// Section 12.1.2).
+func (t *Tree) Update(l tm.LeafIndex, n *LeafNode) error {
+	if t.Leaf(l) == nil {
+		return fmt.Errorf("update of blank or absent leaf %d: %w", l, ErrInvalidTree)
+	}
+	t.SetLeaf(l, n)
+	t.BlankPath(l)
+	return nil
+}
+
+// Remove blanks leaf l and its direct path, then truncates the tree
+// (RFC 9420, Section 12.1.3).
+func (t *Tree) Remove(l tm.LeafIndex) error {
+	if t.Leaf(l) == nil {
+		return fmt.Errorf("remove of blank or absent leaf %d: %w", l, ErrInvalidTree)
+	}
+	t.SetLeaf(l, nil)
+	t.BlankPath(l)
+	t.Truncate()
+	return nil
+}
+
+// Truncate halves the tree while its right half is entirely blank
+// (RFC 9420, Section 7.7). A tree keeps at least one leaf.
+func (t *Tree) Truncate() {
+	for t.n > 1 {
+		root := t.Root()
+		right, _ := tm.Right(root)
+		if t.filled[right] != 0 {
+			return
+		}
+		t.resize(t.n / 2)
+	}
+}
+
+// AppendResolution appends the resolution of x (RFC 9420, Section 4.1.1)
+// to dst: x itself and its unmerged leaves if x is non-blank, nothing for a
+// blank leaf, and the children's resolutions for a blank parent. It walks
+// only non-empty subtrees and allocates nothing beyond dst's growth.
+func (t *Tree) AppendResolution(dst []tm.NodeIndex, x tm.NodeIndex) []tm.NodeIndex {
+	var stack [tm.MaxPathLen + 1]tm.NodeIndex
+	sp := 0
+	stack[sp] = x
+	sp++
+	for sp > 0 {
+		sp--
+		y := stack[sp]
+		if t.filled[y] == 0 {
+			continue
+		}
+		if l, ok := y.Leaf(); ok {
+			if t.leaves[l] != nil {
+				dst = append(dst, y)
+			}
+			continue
+		}
+		if p := t.parents[y/2]; p != nil {
+			dst = append(dst, y)
+			for _, u := range p.UnmergedLeaves {
+				dst = append(dst, u.Node())
+			}
+			continue
+		}
+		left, _ := tm.Left(y)
+		right, _ := tm.Right(y)
+		stack[sp] = right // right first so left is resolved first
+		stack[sp+1] = left
+		sp += 2
+	}
+	return dst
+}
+
+// ResolutionEmpty reports whether the resolution of x is empty.
+func (t *Tree) ResolutionEmpty(x tm.NodeIndex) bool { return t.filled[x] == 0 }
+
+// FilteredDirectPath appends to path the filtered direct path of leaf l
+// (RFC 9420, Section 4.1.2: the direct path without nodes whose copath
+// child has an empty resolution) and to copath the matching copath nodes.
+func (t *Tree) FilteredDirectPath(l tm.LeafIndex, path, copath []tm.NodeIndex) ([]tm.NodeIndex, []tm.NodeIndex) {
+	x := l.Node()
+	for {
+		p, ok := tm.Parent(x, t.n)
+		if !ok {
+			return path, copath
+		}
+		s, _ := tm.Sibling(x, t.n)
+		if t.filled[s] != 0 {
+			path = append(path, p)
+			copath = append(copath, s)
+		}
+		x = p
+	}
+}
+
+// Clone returns a deep copy of the tree's structure. LeafNodes are shared
+// (they are replaced, never mutated in place); ParentNodes are copied.
+func (t *Tree) Clone() *Tree {
+	c := *t
+	c.leaves = slices.Clone(t.leaves)
+	c.parents = make([]*ParentNode, len(t.parents))
+	for i, p := range t.parents {
+		if p != nil {
+			q := *p
+			q.UnmergedLeaves = slices.Clone(p.UnmergedLeaves)
+			c.parents[i] = &q
+		}
+	}
+	c.filled = slices.Clone(t.filled)
+	c.hashes = slices.Clone(t.hashes)
+	c.hashOK = slices.Clone(t.hashOK)
+	return &c
+}

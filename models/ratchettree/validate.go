@@ -1,0 +1,142 @@
+package ratchettree
+
+import (
+	"fmt"
+	"slices"
+
+	tm "cgkalab/models/treemath"
+)
+
+// LeafPolicy carries what leaf validation needs from the group (RFC 9420,
+// Section 7.3): the group's id for signatures, the required capabilities
+// and the current time for lifetimes (0 skips the lifetime check, which is
+// RECOMMENDED, not required, for received leaves).
+type LeafPolicy struct {
+	GroupID              []byte
+	Now                  uint64
+	RequiredExtensions   []uint16
+	RequiredProposals    []uint16
+	RequiredCredentials  []uint16
+	SkipSignatureForTest bool // never set outside tests that build huge trees
+}
+
+// ValidateLeaf checks one LeafNode (RFC 9420, Section 7.3) apart from the
+// group-wide uniqueness and credential-support checks.
+func (t *Tree) ValidateLeaf(n *LeafNode, l tm.LeafIndex, want LeafNodeSource, pol *LeafPolicy) error {
+	if n.Source != want {
+		return fmt.Errorf("leaf %d: leaf_node_source is %v, want %v", l, n.Source, want)
+	}
+	if !pol.SkipSignatureForTest {
+		if err := n.VerifySignature(t.suite, pol.GroupID, l); err != nil {
+			return fmt.Errorf("leaf %d: signature: %w", l, err)
+		}
+	}
+	if !contains(n.Capabilities.CipherSuites, uint16(t.suite.ID)) {
+		return fmt.Errorf("leaf %d: capabilities do not list cipher suite %#04x", l, uint16(t.suite.ID))
+	}
+	if !contains(n.Capabilities.Credentials, n.Credential.Type) {
+		return fmt.Errorf("leaf %d: capabilities do not list its own credential type %d", l, n.Credential.Type)
+	}
+	for _, e := range n.Extensions {
+		if !contains(n.Capabilities.Extensions, e.Type) && !defaultExtension(e.Type) {
+			return fmt.Errorf("leaf %d: extension %#04x is not listed in its capabilities", l, e.Type)
+		}
+	}
+	for _, e := range pol.RequiredExtensions {
+		if !contains(n.Capabilities.Extensions, e) && !defaultExtension(e) {
+			return fmt.Errorf("leaf %d: lacks required extension %#04x", l, e)
+		}
+	}
+	for _, p := range pol.RequiredProposals {
+		if !contains(n.Capabilities.Proposals, p) && !(p >= 1 && p <= 7) {
+			return fmt.Errorf("leaf %d: lacks required proposal type %#04x", l, p)
+		}
+	}
+	for _, c := range pol.RequiredCredentials {
+		if !contains(n.Capabilities.Credentials, c) {
+			return fmt.Errorf("leaf %d: lacks required credential type %d", l, c)
+		}
+	}
+	if n.Source == SourceKeyPackage && pol.Now != 0 &&
+		(pol.Now < n.Lifetime.NotBefore || pol.Now > n.Lifetime.NotAfter) {
+		return fmt.Errorf("leaf %d: lifetime [%d, %d] does not cover %d", l, n.Lifetime.NotBefore, n.Lifetime.NotAfter, pol.Now)
+	}
+	return nil
+}
+
+// defaultExtension reports the extension types RFC 9420, Section 7.2 says
+// need not be listed in capabilities.
+func defaultExtension(t uint16) bool { return t >= 1 && t <= 5 }
+
+// Validate performs the ratchet tree checks of a joiner (RFC 9420, Section
+// 12.4.3.1) except the tree hash comparison, which needs the GroupInfo:
+// every non-blank parent is parent-hash valid; every leaf is valid
+// (signature, capabilities, lifetime) whatever its source; encryption and
+// signature keys are unique; every credential type in use is supported by
+// every member; unmerged leaves are non-blank descendants listed at every
+// non-blank node in between. Its cost is O(n log n).
+func (t *Tree) Validate(pol *LeafPolicy) error {
+	if err := t.VerifyParentHashes(); err != nil {
+		return err
+	}
+	encKeys := make(map[string]tm.NodeIndex, 2*len(t.leaves))
+	sigKeys := make(map[string]tm.LeafIndex, len(t.leaves))
+	var credTypes []uint16
+	for i, n := range t.leaves {
+		if n == nil {
+			continue
+		}
+		l := tm.LeafIndex(i)
+		if err := t.ValidateLeaf(n, l, n.Source, pol); err != nil {
+			return fmt.Errorf("%w: %v", ErrInvalidTree, err)
+		}
+		if prev, dup := encKeys[string(n.EncryptionKey)]; dup {
+			return fmt.Errorf("leaf %d repeats the encryption key of node %d: %w", l, prev, ErrInvalidTree)
+		}
+		encKeys[string(n.EncryptionKey)] = l.Node()
+		if prev, dup := sigKeys[string(n.SignatureKey)]; dup {
+			return fmt.Errorf("leaf %d repeats the signature key of leaf %d: %w", l, prev, ErrInvalidTree)
+		}
+		sigKeys[string(n.SignatureKey)] = l
+		if !slices.Contains(credTypes, n.Credential.Type) {
+			credTypes = append(credTypes, n.Credential.Type)
+		}
+	}
+	// RFC 9420, Section 7.3: every credential type in use is supported by all.
+	if len(credTypes) > 1 {
+		for i, n := range t.leaves {
+			if n == nil {
+				continue
+			}
+			for _, c := range credTypes {
+				if !contains(n.Capabilities.Credentials, c) {
+					return fmt.Errorf("leaf %d does not support credential type %d used in the group: %w", i, c, ErrInvalidTree)
+				}
+			}
+		}
+	}
+	for i, p := range t.parents {
+		if p == nil {
+			continue
+		}
+		x := tm.NodeIndex(2*i + 1)
+		if prev, dup := encKeys[string(p.EncryptionKey)]; dup {
+			return fmt.Errorf("parent node %d repeats the encryption key of node %d: %w", x, prev, ErrInvalidTree)
+		}
+		encKeys[string(p.EncryptionKey)] = x
+		for _, u := range p.UnmergedLeaves {
+			if t.Leaf(u) == nil {
+				return fmt.Errorf("parent node %d lists blank leaf %d as unmerged: %w", x, u, ErrInvalidTree)
+			}
+			// Every non-blank node between u and x lists u too.
+			for y, ok := tm.Parent(u.Node(), t.n); ok && y != x; y, ok = tm.Parent(y, t.n) {
+				if q := t.parents[y/2]; q != nil {
+					if _, found := slices.BinarySearch(q.UnmergedLeaves, u); !found {
+						return fmt.Errorf("leaf %d is unmerged at node %d but not at node %d below it: %w", u, x, y, ErrInvalidTree)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
