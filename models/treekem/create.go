@@ -1,0 +1,153 @@
+package treekem
+
+import (
+	"fmt"
+	"io"
+	"slices"
+
+	rt "cgkalab/models/ratchettree"
+	"cgkalab/models/suite"
+	tm "cgkalab/models/treemath"
+)
+
+// PendingPath is an UpdatePath whose public part has been merged into the
+// tree but whose path secrets are not yet encrypted: encryption needs the
+// provisional GroupContext, which holds the new tree hash (RFC 9420,
+// Section 12.4.2).
+type PendingPath struct {
+	view        *PrivateView
+	leafNode    *rt.LeafNode
+	path        []tm.NodeIndex // filtered direct path of the sender
+	copath      []tm.NodeIndex
+	pathSecrets [][]byte // pathSecrets[i] belongs to path[i]
+	pubs        [][]byte
+	commit      []byte
+	Ops         Ops
+}
+
+// CommitSecret returns path_secret[n+1] (RFC 9420, Section 12.4.2).
+func (p *PendingPath) CommitSecret() []byte { return p.commit }
+
+// Path returns the sender's filtered direct path.
+func (p *PendingPath) Path() []tm.NodeIndex { return p.path }
+
+// PathSecrets returns the path secret of each filtered direct path node:
+// the simulation's ground truth for members that are not sampled.
+func (p *PendingPath) PathSecrets() [][]byte { return p.pathSecrets }
+
+// LeafNode returns the sender's new LeafNode.
+func (p *PendingPath) LeafNode() *rt.LeafNode { return p.leafNode }
+
+// PreparePath updates the sender's direct path in t (RFC 9420, Section 7.5):
+// a fresh leaf key and path secrets from rand, node key pairs, the path
+// merged into the tree with parent hashes (Section 7.9), and the new
+// LeafNode, copied from leaf with source commit and signed. The view's
+// keys are replaced by the new ones.
+func (v *PrivateView) PreparePath(t *rt.Tree, groupID []byte, leaf *rt.LeafNode, sigKey *suite.SignaturePrivateKey, rand io.Reader) (*PendingPath, error) {
+	s := v.Suite
+	if t.Leaf(v.Leaf) == nil {
+		return nil, fmt.Errorf("treekem: sender leaf %d is blank", v.Leaf)
+	}
+	p := &PendingPath{view: v}
+	var pbuf, cbuf [tm.MaxPathLen]tm.NodeIndex
+	path, copath := t.FilteredDirectPath(v.Leaf, pbuf[:0], cbuf[:0])
+	p.path = slices.Clone(path)
+	p.copath = slices.Clone(copath)
+
+	// RFC 9420, Section 7.4: leaf_secret, then path_secret[i] =
+	// DeriveSecret(path_secret[i-1], "path"), node keys from "node".
+	secret := make([]byte, s.Nh())
+	if _, err := io.ReadFull(rand, secret); err != nil {
+		return nil, fmt.Errorf("treekem: drawing leaf secret: %w", err)
+	}
+	leafKey, err := nodeKeyPair(s, secret)
+	if err != nil {
+		return nil, err
+	}
+	p.Ops.DeriveSecret++
+	p.Ops.DeriveKeyPair++
+	p.pathSecrets = make([][]byte, len(path))
+	p.pubs = make([][]byte, len(path))
+	privs := make([]*suite.HPKEPrivateKey, len(path))
+	for i := range path {
+		secret = s.DeriveSecret(secret, "path")
+		p.pathSecrets[i] = secret
+		if privs[i], err = nodeKeyPair(s, secret); err != nil {
+			return nil, err
+		}
+		p.pubs[i] = privs[i].PublicKey()
+		p.Ops.DeriveSecret += 2
+		p.Ops.DeriveKeyPair++
+	}
+	p.commit = s.DeriveSecret(secret, "path")
+	p.Ops.DeriveSecret++
+
+	// Merge into the public tree (Section 7.5 steps 1-3).
+	t.BlankPath(v.Leaf)
+	for i, x := range path {
+		t.SetParent(x, &rt.ParentNode{EncryptionKey: p.pubs[i]})
+	}
+	n := leaf.Clone()
+	n.Source = rt.SourceCommit
+	n.EncryptionKey = leafKey.PublicKey()
+	n.Lifetime = rt.Lifetime{}
+	n.ParentHash = t.SetPathParentHashes(v.Leaf)
+	if err := n.Sign(s, sigKey, groupID, v.Leaf); err != nil {
+		return nil, err
+	}
+	p.Ops.Sign++
+	t.SetLeaf(v.Leaf, n)
+	p.leafNode = n
+
+	clear(v.keys)
+	v.keys[v.Leaf.Node()] = nodeKey{leafKey, leafKey.PublicKey()}
+	for i, x := range path {
+		v.keys[x] = nodeKey{privs[i], p.pubs[i]}
+	}
+	return p, nil
+}
+
+// Encrypt encrypts each path secret to the resolution of its copath child,
+// leaving out the leaves in excluded (members added by this commit), under
+// the provisional GroupContext (RFC 9420, Sections 7.5 and 7.6). It returns
+// the UpdatePath and the encryption edges.
+func (p *PendingPath) Encrypt(t *rt.Tree, groupContext []byte, excluded []tm.LeafIndex, rand io.Reader) (*UpdatePath, []Edge, error) {
+	s := p.view.Suite
+	up := &UpdatePath{LeafNode: p.leafNode, Nodes: make([]UpdatePathNode, len(p.path))}
+	var edges []Edge
+	var res []tm.NodeIndex
+	for i := range p.path {
+		res = resolutionExcluding(t, res[:0], p.copath[i], excluded)
+		cts := make([]HPKECiphertext, len(res))
+		for k, r := range res {
+			pub := t.EncryptionKey(r)
+			kemOut, ct, err := s.EncryptWithLabel(pub, "UpdatePathNode", groupContext, p.pathSecrets[i], rand)
+			if err != nil {
+				return nil, nil, fmt.Errorf("treekem: encrypting path secret of node %d to node %d: %w", p.path[i], r, err)
+			}
+			cts[k] = HPKECiphertext{kemOut, ct}
+			edges = append(edges, Edge{PathNode: p.path[i], Recipient: r, RecipientKey: pub})
+		}
+		p.Ops.Encrypt += len(res)
+		up.Nodes[i] = UpdatePathNode{EncryptionKey: p.pubs[i], EncryptedPathSecret: cts}
+	}
+	return up, edges, nil
+}
+
+// resolutionExcluding appends the resolution of x without the leaves in
+// excluded (sorted or not; it is short: the adds of one commit).
+func resolutionExcluding(t *rt.Tree, dst []tm.NodeIndex, x tm.NodeIndex, excluded []tm.LeafIndex) []tm.NodeIndex {
+	start := len(dst)
+	dst = t.AppendResolution(dst, x)
+	if len(excluded) == 0 {
+		return dst
+	}
+	out := dst[:start]
+	for _, r := range dst[start:] {
+		if l, ok := r.Leaf(); ok && slices.Contains(excluded, l) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}

@@ -1,0 +1,164 @@
+package treekem
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	rt "cgkalab/models/ratchettree"
+	tm "cgkalab/models/treemath"
+)
+
+// ErrInvalidPath is wrapped by every rejection of a received UpdatePath.
+var ErrInvalidPath = errors.New("invalid UpdatePath")
+
+// MergePath merges a received UpdatePath from sender into t (RFC 9420,
+// Section 7.5, "merges UpdatePath into the tree"): it checks the LeafNode's
+// source and signature and the path length, blanks the sender's direct
+// path, sets the new public keys, recomputes the parent hashes and checks
+// the one the leaf carries. On any error t is left as it was.
+func MergePath(t *rt.Tree, sender tm.LeafIndex, up *UpdatePath, groupID []byte) (Ops, error) {
+	var ops Ops
+	if t.Leaf(sender) == nil {
+		return ops, fmt.Errorf("sender leaf %d is blank: %w", sender, ErrInvalidPath)
+	}
+	if up.LeafNode == nil || up.LeafNode.Source != rt.SourceCommit {
+		return ops, fmt.Errorf("UpdatePath leaf_node_source is not commit: %w", ErrInvalidPath)
+	}
+	ops.Verify++
+	if err := up.LeafNode.VerifySignature(t.Suite(), groupID, sender); err != nil {
+		return ops, fmt.Errorf("UpdatePath leaf node: %v: %w", err, ErrInvalidPath)
+	}
+	var pbuf, cbuf [tm.MaxPathLen]tm.NodeIndex
+	path, _ := t.FilteredDirectPath(sender, pbuf[:0], cbuf[:0])
+	if len(up.Nodes) != len(path) {
+		return ops, fmt.Errorf("UpdatePath has %d nodes, the sender's filtered direct path %d: %w", len(up.Nodes), len(path), ErrInvalidPath)
+	}
+
+	// Save what changes so a failed check can restore it.
+	var dbuf [tm.MaxPathLen]tm.NodeIndex
+	direct, _ := tm.AppendDirectPath(dbuf[:0], sender.Node(), t.LeafCount())
+	saved := make([]*rt.ParentNode, len(direct))
+	for i, x := range direct {
+		if p := t.ParentNode(x); p != nil {
+			q := *p
+			saved[i] = &q
+		}
+	}
+	oldLeaf := t.Leaf(sender)
+	restore := func() {
+		for i, x := range direct {
+			t.SetParent(x, saved[i])
+		}
+		t.SetLeaf(sender, oldLeaf)
+	}
+
+	t.BlankPath(sender)
+	for i, x := range path {
+		t.SetParent(x, &rt.ParentNode{EncryptionKey: up.Nodes[i].EncryptionKey})
+	}
+	ph := t.SetPathParentHashes(sender)
+	if !bytes.Equal(ph, up.LeafNode.ParentHash) {
+		restore()
+		return ops, fmt.Errorf("leaf parent_hash %x, computed %x: %w", up.LeafNode.ParentHash, ph, ErrInvalidPath)
+	}
+	t.SetLeaf(sender, up.LeafNode)
+	return ops, nil
+}
+
+// Decrypted is what a receiver learns from an UpdatePath.
+type Decrypted struct {
+	PathNode     tm.NodeIndex // the node whose path secret was decrypted
+	PathSecret   []byte
+	CommitSecret []byte
+	Ops          Ops
+}
+
+// DecryptPath decrypts the path secret meant for this member from an
+// UpdatePath already merged into t and derives the rest of the path
+// (RFC 9420, Section 7.5, "decrypts the path secrets"): the ciphertext is
+// the one for the node of the copath child's resolution (without the
+// leaves in excluded) whose private key the view holds. Derived public keys
+// are checked against the UpdatePath, the new keys stored and outdated ones
+// deleted. On error the view is unchanged.
+func (v *PrivateView) DecryptPath(t *rt.Tree, sender tm.LeafIndex, up *UpdatePath, groupContext []byte, excluded []tm.LeafIndex) (*Decrypted, error) {
+	if sender == v.Leaf {
+		return nil, fmt.Errorf("member %d cannot decrypt its own UpdatePath: %w", sender, ErrInvalidPath)
+	}
+	var pbuf, cbuf [tm.MaxPathLen]tm.NodeIndex
+	path, copath := t.FilteredDirectPath(sender, pbuf[:0], cbuf[:0])
+	if len(up.Nodes) != len(path) {
+		return nil, fmt.Errorf("UpdatePath has %d nodes, the sender's filtered direct path %d: %w", len(up.Nodes), len(path), ErrInvalidPath)
+	}
+	i := 0
+	for i < len(copath) && !tm.InSubtree(v.Leaf.Node(), copath[i]) {
+		i++
+	}
+	if i == len(copath) {
+		return nil, fmt.Errorf("leaf %d lies under no copath node of sender %d: %w", v.Leaf, sender, ErrInvalidPath)
+	}
+	res := resolutionExcluding(t, nil, copath[i], excluded)
+	cts := up.Nodes[i].EncryptedPathSecret
+	if len(cts) != len(res) {
+		return nil, fmt.Errorf("node %d carries %d ciphertexts for a resolution of %d: %w", path[i], len(cts), len(res), ErrInvalidPath)
+	}
+	d := &Decrypted{PathNode: path[i]}
+	for k, r := range res {
+		priv := v.Key(t, r)
+		if priv == nil {
+			continue
+		}
+		secret, err := v.Suite.DecryptWithLabel(priv, "UpdatePathNode", groupContext, cts[k].KEMOutput, cts[k].Ciphertext)
+		d.Ops.Decrypt++
+		if err != nil {
+			return nil, fmt.Errorf("path secret of node %d for node %d: %v: %w", path[i], r, err, ErrInvalidPath)
+		}
+		d.PathSecret = secret
+		break
+	}
+	if d.PathSecret == nil {
+		return nil, fmt.Errorf("member %d holds no key in the resolution of copath node %d: %w", v.Leaf, copath[i], ErrInvalidPath)
+	}
+	commit, ops, err := v.AdoptPathSecret(t, path[i:], d.PathSecret)
+	d.Ops.Add(ops)
+	if err != nil {
+		return nil, err
+	}
+	d.CommitSecret = commit
+	return d, nil
+}
+
+// AdoptPathSecret takes the path secret of path[0] and derives the keys of
+// path[0:] and the commit secret, checking each public key against t
+// (RFC 9420, Section 7.4). It is how a receiver continues after
+// decryption, and how a simulation gives an unsampled member the state a
+// real decryption would have given it. On error the view is unchanged.
+func (v *PrivateView) AdoptPathSecret(t *rt.Tree, path []tm.NodeIndex, secret []byte) ([]byte, Ops, error) {
+	var ops Ops
+	s := v.Suite
+	keys := make([]nodeKey, len(path))
+	for j, x := range path {
+		if j > 0 {
+			secret = s.DeriveSecret(secret, "path")
+			ops.DeriveSecret++
+		}
+		priv, err := nodeKeyPair(s, secret)
+		ops.DeriveSecret++
+		ops.DeriveKeyPair++
+		if err != nil {
+			return nil, ops, err
+		}
+		pub := priv.PublicKey()
+		if !bytes.Equal(pub, t.EncryptionKey(x)) {
+			return nil, ops, fmt.Errorf("path secret derives a public key for node %d that differs from the UpdatePath's: %w", x, ErrInvalidPath)
+		}
+		keys[j] = nodeKey{priv, pub}
+	}
+	commit := s.DeriveSecret(secret, "path")
+	ops.DeriveSecret++
+	v.Prune(t)
+	for j, x := range path {
+		v.keys[x] = keys[j]
+	}
+	return commit, ops, nil
+}
