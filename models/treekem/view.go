@@ -121,3 +121,9 @@ func (v *PrivateView) Prune(t *rt.Tree) {
 func nodeKeyPair(s *suite.Suite, pathSecret []byte) (*suite.HPKEPrivateKey, error) {
 	return s.DeriveKeyPair(s.DeriveSecret(pathSecret, "node"))
 }
+
+// SetKeyForTesting gives the view a private key for node x without a path
+// secret; benchmarks use it to build synthetic trees.
+func (v *PrivateView) SetKeyForTesting(x tm.NodeIndex, priv *suite.HPKEPrivateKey) {
+	v.keys[x] = nodeKey{priv, priv.PublicKey()}
+}

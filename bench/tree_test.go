@@ -1,0 +1,119 @@
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"cgkalab/models/suite"
+	"cgkalab/models/treekem"
+)
+
+// benchSizes are the group sizes of the commit benchmarks. The largest take
+// minutes of setup, so they run only when CGKALAB_BENCH_MAX allows them
+// (log2 of the largest size; default 14).
+func benchSizes() []int {
+	maxLog := 14
+	if v, err := strconv.Atoi(os.Getenv("CGKALAB_BENCH_MAX")); err == nil {
+		maxLog = v
+	}
+	var out []int
+	for _, l := range []int{10, 14, 17, 20} {
+		if l <= maxLog {
+			out = append(out, 1<<l)
+		}
+	}
+	return out
+}
+
+func suite1(b *testing.B) *suite.Suite {
+	s, err := suite.ByID(1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// reportCrypto adds the summed time of the step's own cryptography per
+// operation and the ratio of the step's time to it.
+func reportCrypto(b *testing.B, s *suite.Suite, ops treekem.Ops, gcLen int, elapsed time.Duration, iters int) {
+	b.Helper()
+	var crypto time.Duration
+	for range iters {
+		d, err := CryptoTime(s, ops, gcLen)
+		if err != nil {
+			b.Fatal(err)
+		}
+		crypto += d
+	}
+	b.ReportMetric(float64(crypto.Nanoseconds())/float64(iters), "crypto-ns/op")
+	b.ReportMetric(float64(elapsed)/float64(crypto), "x-crypto")
+}
+
+func BenchmarkCommitCreate(b *testing.B) {
+	s := suite1(b)
+	for _, shape := range []TreeShape{Warm, Built} {
+		for _, n := range benchSizes() {
+			b.Run(fmt.Sprintf("shape=%s/n=%d/suite=1", shape, n), func(b *testing.B) {
+				f, err := NewTreeFixture(s, n, shape, 1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rng := rand.NewChaCha8(seedBytes(2))
+				var ops treekem.Ops
+				var gcLen, iters int
+				start := time.Now()
+				for b.Loop() {
+					_, o, ctx, err := f.Create(rng)
+					if err != nil {
+						b.Fatal(err)
+					}
+					ops, gcLen = o, len(ctx)
+					iters++
+				}
+				elapsed := time.Since(start)
+				b.StopTimer()
+				reportCrypto(b, s, ops, gcLen, elapsed, iters)
+			})
+		}
+	}
+}
+
+func BenchmarkCommitProcess(b *testing.B) {
+	s := suite1(b)
+	for _, shape := range []TreeShape{Warm, Built} {
+		for _, n := range benchSizes() {
+			b.Run(fmt.Sprintf("shape=%s/n=%d/suite=1", shape, n), func(b *testing.B) {
+				f, err := NewTreeFixture(s, n, shape, 1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				before := f.Tree.Clone()
+				up, _, ctx, err := f.Create(rand.NewChaCha8(seedBytes(3)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				var ops treekem.Ops
+				iters := 0
+				start := time.Now()
+				for b.Loop() {
+					// Merging the same path again redoes all the work: the
+					// path nodes are re-set and re-hashed, and the receiver
+					// decrypts from its unchanged copath key.
+					o, err := f.Process(before, up, ctx)
+					if err != nil {
+						b.Fatal(err)
+					}
+					ops = o
+					iters++
+				}
+				elapsed := time.Since(start)
+				b.StopTimer()
+				reportCrypto(b, s, ops, len(ctx), elapsed, iters)
+			})
+		}
+	}
+}
