@@ -11,8 +11,8 @@ import (
 
 	rt "cgkalab/models/ratchettree"
 	"cgkalab/models/suite"
-	tm "cgkalab/models/treemath"
 	"cgkalab/models/treekem"
+	tm "cgkalab/models/treemath"
 )
 
 // TreeShape says how a benchmark tree was populated.
