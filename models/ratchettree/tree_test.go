@@ -1,0 +1,185 @@
+package ratchettree
+
+import (
+	"bytes"
+	"errors"
+	"math/rand/v2"
+	"testing"
+
+	"cgkalab/models/suite"
+	tm "cgkalab/models/treemath"
+)
+
+func testSuite(t testing.TB) *suite.Suite {
+	s, err := suite.ByID(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// newLeaf returns a signed key_package LeafNode with fresh keys from rng.
+func newLeaf(t testing.TB, s *suite.Suite, rng *rand.ChaCha8) *LeafNode {
+	t.Helper()
+	ikm := make([]byte, s.Nh())
+	rng.Read(ikm)
+	hk, err := s.DeriveKeyPair(ikm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sk, err := s.GenerateSignatureKey(rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &LeafNode{
+		EncryptionKey: hk.PublicKey(),
+		SignatureKey:  sk.PublicKey(),
+		Credential:    Credential{Type: CredentialBasic, Identity: []byte("m")},
+		Capabilities:  Capabilities{Versions: []uint16{1}, CipherSuites: []uint16{uint16(s.ID)}, Credentials: []uint16{CredentialBasic}},
+		Source:        SourceKeyPackage,
+		Lifetime:      Lifetime{0, 1 << 40},
+	}
+	if err := n.Sign(s, sk, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestIncrementalHashMatchesFresh applies random Adds, Removes, Updates
+// and parent changes and checks after each that the cached tree hash and
+// resolutions equal those of a tree decoded afresh from the encoding.
+func TestIncrementalHashMatchesFresh(t *testing.T) {
+	s := testSuite(t)
+	rng := rand.NewChaCha8([32]byte{7})
+	r := rand.New(rng)
+	tree := New(s)
+	tree.SetLeaf(0, newLeaf(t, s, rng))
+	var pool []*LeafNode
+	for range 40 {
+		pool = append(pool, newLeaf(t, s, rng))
+	}
+	for step := range 300 {
+		switch op := r.IntN(4); {
+		case op == 0 || tree.Members() < 2:
+			tree.Add(pool[r.IntN(len(pool))])
+		case op == 1:
+			l := tm.LeafIndex(r.IntN(int(tree.LeafCount())))
+			if tree.Leaf(l) != nil && tree.Members() > 1 {
+				if err := tree.Remove(l); err != nil {
+					t.Fatal(err)
+				}
+			}
+		case op == 2:
+			l := tm.LeafIndex(r.IntN(int(tree.LeafCount())))
+			if tree.Leaf(l) != nil {
+				tree.Update(l, pool[r.IntN(len(pool))])
+			}
+		default:
+			x := tm.NodeIndex(2*r.IntN(int(tree.LeafCount())) + 1)
+			if uint32(x) < tree.Width() {
+				key := make([]byte, 32)
+				rng.Read(key)
+				tree.SetParent(x, &ParentNode{EncryptionKey: key})
+			}
+		}
+		if step%3 != 0 {
+			continue // let changes accumulate between hashes
+		}
+		got := bytes.Clone(tree.TreeHash())
+		fresh, err := Unmarshal(s, tree.Bytes())
+		if err != nil {
+			t.Fatalf("step %d: %v", step, err)
+		}
+		if fresh.LeafCount() != tree.LeafCount() {
+			t.Fatalf("step %d: leaf count %d, fresh %d", step, tree.LeafCount(), fresh.LeafCount())
+		}
+		if want := fresh.TreeHash(); !bytes.Equal(got, want) {
+			t.Fatalf("step %d: cached tree hash %x, fresh %x", step, got, want)
+		}
+		for x := range tree.Width() {
+			a := tree.AppendResolution(nil, tm.NodeIndex(x))
+			b := fresh.AppendResolution(nil, tm.NodeIndex(x))
+			if len(a) != len(b) || tree.ResolutionEmpty(tm.NodeIndex(x)) != (len(b) == 0) {
+				t.Fatalf("step %d: resolution(%d) %v, fresh %v", step, x, a, b)
+			}
+		}
+	}
+}
+
+func TestBuildFromLeaves(t *testing.T) {
+	s := testSuite(t)
+	rng := rand.NewChaCha8([32]byte{3})
+	var leaves []*LeafNode
+	for range 13 {
+		leaves = append(leaves, newLeaf(t, s, rng))
+	}
+	built, err := BuildFromLeaves(s, leaves, SourceKeyPackage, &LeafPolicy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	added := New(s)
+	for _, l := range leaves {
+		added.Add(l)
+	}
+	if !bytes.Equal(built.TreeHash(), added.TreeHash()) || !bytes.Equal(built.Bytes(), added.Bytes()) {
+		t.Error("BuildFromLeaves differs from a sequence of Adds")
+	}
+	if got := added.AppendResolution(nil, added.Root()); len(got) != 13 {
+		t.Errorf("root resolution has %d nodes, want 13", len(got))
+	}
+
+	bad := leaves[5].Clone()
+	bad.Signature[0] ^= 1
+	broken := append(append([]*LeafNode{}, leaves[:5]...), bad)
+	if _, err := BuildFromLeaves(s, broken, SourceKeyPackage, &LeafPolicy{}); !errors.Is(err, ErrInvalidTree) {
+		t.Errorf("bad signature: %v", err)
+	}
+	dup := append(append([]*LeafNode{}, leaves[:5]...), leaves[2])
+	if _, err := BuildFromLeaves(s, dup, SourceKeyPackage, &LeafPolicy{}); !errors.Is(err, ErrInvalidTree) {
+		t.Errorf("duplicate keys accepted: %v", err)
+	}
+}
+
+func TestUnmarshalMalformed(t *testing.T) {
+	s := testSuite(t)
+	rng := rand.NewChaCha8([32]byte{4})
+	tree := New(s)
+	tree.SetLeaf(0, newLeaf(t, s, rng))
+	tree.Add(newLeaf(t, s, rng))
+	good := tree.Bytes()
+	cases := map[string][]byte{
+		"empty vector":         {0x00},
+		"trailing blank":       {0x01, 0x00},
+		"parent at even index": {0x02, 0x01, 0x02},
+		"truncated":            good[:len(good)-3],
+		"trailing bytes":       append(bytes.Clone(good), 0),
+	}
+	for name, data := range cases {
+		if _, err := Unmarshal(s, data); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+// FuzzUnmarshal: arbitrary input decodes or errors, never panics, and a
+// decoded tree re-encodes to the same bytes and can be hashed.
+func FuzzUnmarshal(f *testing.F) {
+	s := testSuite(f)
+	rng := rand.NewChaCha8([32]byte{5})
+	tree := New(s)
+	tree.SetLeaf(0, newLeaf(f, s, rng))
+	tree.Add(newLeaf(f, s, rng))
+	tree.Add(newLeaf(f, s, rng))
+	f.Add(tree.Bytes())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tr, err := Unmarshal(s, data)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(tr.Bytes(), data) {
+			t.Fatalf("re-encoding differs")
+		}
+		tr.TreeHash()
+		tr.VerifyParentHashes()
+	})
+}
