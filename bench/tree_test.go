@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
 
+	rt "cgkalab/models/ratchettree"
 	"cgkalab/models/suite"
 	"cgkalab/models/treekem"
 )
@@ -115,5 +117,36 @@ func BenchmarkCommitProcess(b *testing.B) {
 				reportCrypto(b, s, ops, len(ctx), elapsed, iters)
 			})
 		}
+	}
+}
+
+// BenchmarkBuildTree builds an n-member tree from prepared LeafNodes, every
+// signature verified, and reports the live heap the tree holds.
+func BenchmarkBuildTree(b *testing.B) {
+	s := suite1(b)
+	for _, n := range benchSizes() {
+		b.Run(fmt.Sprintf("n=%d/suite=1", n), func(b *testing.B) {
+			base := HeapInUse()
+			leaves, err := PrepareLeaves(s, n, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			before := HeapInUse()
+			var tree *rt.Tree
+			for b.Loop() {
+				tree, err = rt.BuildFromLeaves(s, leaves, rt.SourceKeyPackage, &rt.LeafPolicy{})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			after := HeapInUse()
+			// The tree's own arrays and caches, and everything a member's
+			// public state holds including the LeafNodes.
+			b.ReportMetric(float64(int64(after)-int64(before))/float64(n), "tree-B/member")
+			b.ReportMetric(float64(int64(after)-int64(base))/float64(n), "state-B/member")
+			runtime.KeepAlive(tree)
+			runtime.KeepAlive(leaves)
+		})
 	}
 }

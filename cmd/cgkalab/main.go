@@ -40,6 +40,7 @@ Usage:
   cgkalab <command> [arguments]
 
 Commands:
+  bench tree  commit creation/processing cost vs its own cryptography
   version     print the version of this build
   help        print this help
 
@@ -55,6 +56,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
+	case "bench":
+		return runBench(rest, stdout, stderr)
 	case "version", "--version":
 		return runVersion(rest, stdout)
 	default:

@@ -32,3 +32,26 @@ func TestRun(t *testing.T) {
 		}
 	}
 }
+
+func TestBenchTreeArgs(t *testing.T) {
+	for _, args := range [][]string{
+		{"bench"},
+		{"bench", "forest"},
+		{"bench", "tree", "--sizes", "x"},
+		{"bench", "tree", "--sizes", "40"},
+		{"bench", "tree", "--shapes", "round"},
+		{"bench", "tree", "--runs", "0"},
+	} {
+		var out, errOut bytes.Buffer
+		if err := run(args, &out, &errOut); err == nil || exitCode(err) != 2 {
+			t.Errorf("%v: error %v, want a usage error", args, err)
+		}
+	}
+	var out, errOut bytes.Buffer
+	if err := run([]string{"bench", "tree", "--sizes", "2", "--runs", "1"}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "warm") || !strings.Contains(out.String(), "built") || !strings.Contains(errOut.String(), "bench tree:") {
+		t.Errorf("stdout %q, stderr %q", out.String(), errOut.String())
+	}
+}

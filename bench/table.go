@@ -1,0 +1,106 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"cgkalab/models/suite"
+	"cgkalab/models/treekem"
+)
+
+// TreeRow is one line of the tree benchmark table.
+type TreeRow struct {
+	Shape            TreeShape
+	N                int
+	Create, CreateCr time.Duration // median commit creation, and its cryptography
+	Process, ProcCr  time.Duration
+	CommitBytes      int // encoded UpdatePath
+}
+
+// TreeTable measures commit creation and processing for each size and
+// shape, runs times each (median reported), writing a progress line per
+// cell to progress.
+func TreeTable(s *suite.Suite, sizes []int, shapes []TreeShape, runs int, progress io.Writer) ([]TreeRow, error) {
+	var rows []TreeRow
+	for _, shape := range shapes {
+		for _, n := range sizes {
+			fmt.Fprintf(progress, "bench tree: %s n=%d: building fixture\n", shape, n)
+			f, err := NewTreeFixture(s, n, shape, 1)
+			if err != nil {
+				return nil, err
+			}
+			before := f.Tree.Clone()
+			rng := rand.NewChaCha8(seedBytes(2))
+			row := TreeRow{Shape: shape, N: n}
+			var create, createCr, proc, procCr []time.Duration
+			var up *treekem.UpdatePath
+			var ctx []byte
+			fmt.Fprintf(progress, "bench tree: %s n=%d: %d runs\n", shape, n, runs)
+			for range runs {
+				start := time.Now()
+				u, ops, c, err := f.Create(rng)
+				if err != nil {
+					return nil, err
+				}
+				create = append(create, time.Since(start))
+				cr, err := CryptoTime(s, ops, len(c))
+				if err != nil {
+					return nil, err
+				}
+				createCr = append(createCr, cr)
+				up, ctx = u, c
+			}
+			row.CommitBytes = len(up.Bytes())
+			// The receiver holds the tree from before the sender's commits:
+			// they changed only the sender's path, which merging re-sets,
+			// so the last path merges onto it as onto its own base.
+			for range runs {
+				start := time.Now()
+				ops, err := f.Process(before, up, ctx)
+				if err != nil {
+					return nil, err
+				}
+				proc = append(proc, time.Since(start))
+				cr, err := CryptoTime(s, ops, len(ctx))
+				if err != nil {
+					return nil, err
+				}
+				procCr = append(procCr, cr)
+			}
+			row.Create, row.CreateCr = median(create), median(createCr)
+			row.Process, row.ProcCr = median(proc), median(procCr)
+			rows = append(rows, row)
+		}
+	}
+	return rows, nil
+}
+
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// WriteTreeTable prints rows as an aligned text table.
+func WriteTreeTable(w io.Writer, rows []TreeRow) {
+	fmt.Fprintf(w, "%-6s %9s %12s %12s %8s %12s %12s %8s %12s\n",
+		"shape", "members", "create", "its crypto", "ratio", "process", "its crypto", "ratio", "path bytes")
+	for _, r := range rows {
+		fmt.Fprintf(w, "%-6s %9d %12s %12s %7.2fx %12s %12s %7.2fx %12d\n",
+			r.Shape, r.N, round(r.Create), round(r.CreateCr), float64(r.Create)/float64(r.CreateCr),
+			round(r.Process), round(r.ProcCr), float64(r.Process)/float64(r.ProcCr), r.CommitBytes)
+	}
+}
+
+func round(d time.Duration) time.Duration {
+	switch {
+	case d > time.Second:
+		return d.Round(time.Millisecond)
+	case d > time.Millisecond:
+		return d.Round(time.Microsecond)
+	}
+	return d.Round(100 * time.Nanosecond)
+}
