@@ -17,6 +17,8 @@ import (
 	"bytes"
 	"fmt"
 
+	"cgkalab/models/extension"
+
 	"cgkalab/models/suite"
 	"cgkalab/models/treemath"
 	"cgkalab/models/wire"
@@ -62,38 +64,6 @@ func (c *Credential) unmarshal(r *wire.Reader) {
 			r.Failf("unknown credential type %d", c.Type)
 		}
 	})
-}
-
-// Extension is RFC 9420, Section 7.2's Extension.
-type Extension struct {
-	Type uint16
-	Data []byte
-}
-
-// MarshalExtensions writes Extension extensions<V>.
-func MarshalExtensions(b *wire.Builder, exts []Extension) {
-	b.Vector(func(b *wire.Builder) {
-		for _, e := range exts {
-			b.U16(e.Type)
-			b.Opaque(e.Data)
-		}
-	})
-}
-
-// UnmarshalExtensions reads Extension extensions<V>, rejecting duplicate
-// types (RFC 9420, Section 13.4: an extension type appears at most once).
-func UnmarshalExtensions(r *wire.Reader) []Extension {
-	var exts []Extension
-	r.Vector(func(r *wire.Reader) {
-		e := Extension{Type: r.U16(), Data: r.OpaqueCopy()}
-		for _, prev := range exts {
-			if prev.Type == e.Type {
-				r.Failf("duplicate extension type %#04x", e.Type)
-			}
-		}
-		exts = append(exts, e)
-	})
-	return exts
 }
 
 // Capabilities is RFC 9420, Section 7.2's Capabilities.
@@ -181,7 +151,7 @@ type LeafNode struct {
 	Source        LeafNodeSource
 	Lifetime      Lifetime // key_package only
 	ParentHash    []byte   // commit only
-	Extensions    []Extension
+	Extensions    []extension.Extension
 	Signature     []byte
 }
 
@@ -199,7 +169,7 @@ func (n *LeafNode) marshalContent(b *wire.Builder) {
 	case SourceCommit:
 		b.Opaque(n.ParentHash)
 	}
-	MarshalExtensions(b, n.Extensions)
+	extension.Encode(b, n.Extensions)
 }
 
 // Marshal writes the LeafNode encoding.
@@ -233,7 +203,7 @@ func (n *LeafNode) Unmarshal(r *wire.Reader) {
 		default:
 			r.Failf("invalid leaf_node_source %d", n.Source)
 		}
-		n.Extensions = UnmarshalExtensions(r)
+		n.Extensions = extension.Decode(r)
 		n.Signature = r.OpaqueCopy()
 	})
 }
@@ -274,7 +244,7 @@ func (n *LeafNode) Clone() *LeafNode {
 	c.SignatureKey = bytes.Clone(n.SignatureKey)
 	c.ParentHash = bytes.Clone(n.ParentHash)
 	c.Signature = bytes.Clone(n.Signature)
-	c.Extensions = append([]Extension(nil), n.Extensions...)
+	c.Extensions = append([]extension.Extension(nil), n.Extensions...)
 	return &c
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"cgkalab/models/extension"
 	tm "cgkalab/models/treemath"
 )
 
@@ -38,12 +39,12 @@ func (t *Tree) ValidateLeaf(n *LeafNode, l tm.LeafIndex, want LeafNodeSource, po
 		return fmt.Errorf("leaf %d: capabilities do not list its own credential type %d", l, n.Credential.Type)
 	}
 	for _, e := range n.Extensions {
-		if !contains(n.Capabilities.Extensions, e.Type) && !defaultExtension(e.Type) {
+		if !contains(n.Capabilities.Extensions, e.Type) && !extension.IsDefault(e.Type) {
 			return fmt.Errorf("leaf %d: extension %#04x is not listed in its capabilities", l, e.Type)
 		}
 	}
 	for _, e := range pol.RequiredExtensions {
-		if !contains(n.Capabilities.Extensions, e) && !defaultExtension(e) {
+		if !contains(n.Capabilities.Extensions, e) && !extension.IsDefault(e) {
 			return fmt.Errorf("leaf %d: lacks required extension %#04x", l, e)
 		}
 	}
@@ -63,10 +64,6 @@ func (t *Tree) ValidateLeaf(n *LeafNode, l tm.LeafIndex, want LeafNodeSource, po
 	}
 	return nil
 }
-
-// defaultExtension reports the extension types RFC 9420, Section 7.2 says
-// need not be listed in capabilities.
-func defaultExtension(t uint16) bool { return t >= 1 && t <= 5 }
 
 // Validate performs the ratchet tree checks of a joiner (RFC 9420, Section
 // 12.4.3.1) except the tree hash comparison, which needs the GroupInfo:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"cgkalab/models/extension"
 	"cgkalab/models/suite"
 	tm "cgkalab/models/treemath"
 	"cgkalab/models/vectors"
@@ -106,7 +107,7 @@ func decodeTreeProposal(data []byte) (typ uint16, leaf *LeafNode, removed uint32
 				r.Opaque()
 				leaf = new(LeafNode)
 				leaf.Unmarshal(r)
-				UnmarshalExtensions(r)
+				extension.Decode(r)
 				r.Opaque()
 			})
 		case 2: // update
