@@ -112,6 +112,14 @@ func (p *dhKEMPrivate) decap(enc []byte) ([]byte, error) {
 	return p.kem.extractAndExpand(dh, kemContext), nil
 }
 
+func (p *dhKEMPrivate) setupBaseR(s *Suite, enc, info []byte) (recipient, error) {
+	ss, err := p.decap(enc)
+	if err != nil {
+		return nil, err
+	}
+	return s.keySchedule(ss, info), nil
+}
+
 // ---- groups ----
 
 type x25519Private struct{ sk, pk x25519.Key }

@@ -28,7 +28,17 @@ type kem interface {
 type kemPrivateKey interface {
 	publicKey() []byte // SerializePublicKey
 	bytes() []byte     // SerializePrivateKey
-	decap(enc []byte) (sharedSecret []byte, err error)
+	// setupBaseR implements SetupBaseR(enc, skR, info) (RFC 9180, Section
+	// 5.1.1) with the KDF and AEAD of suite s: Decap, then KeySchedule.
+	setupBaseR(s *Suite, enc, info []byte) (recipient, error)
+}
+
+// recipient is a receiving HPKE context, used once (the single-shot API of
+// RFC 9180, Section 6.1). The DHKEMs use hpkeContext below; the
+// post-quantum KEMs use crypto/hpke's Recipient.
+type recipient interface {
+	open(aad, ciphertext []byte) ([]byte, error)
+	export(exporterContext []byte, length int) ([]byte, error)
 }
 
 // HPKEPrivateKey is a parsed HPKE private key of a suite's KEM.
@@ -94,14 +104,18 @@ func labeledExpand(h hashAlg, suiteID, prk []byte, label string, info []byte, n 
 }
 
 // hpkeContext is the result of KeySchedule in base mode (RFC 9180,
-// Section 5.1): one AEAD key and base nonce, and the exporter secret.
+// Section 5.1). The AEAD key and base nonce are derived only when a
+// message is sealed or opened, so an export-only use (SendExport,
+// ReceiveExport) does not pay for them.
 type hpkeContext struct {
-	aead     cipher.AEAD
-	nonce    []byte
-	exporter []byte
+	s      *Suite
+	secret []byte // secret = LabeledExtract(shared_secret, "secret", psk="")
+	ksc    []byte // key_schedule_context
 }
 
-func (s *Suite) keySchedule(sharedSecret, info []byte, wantAEAD bool) (*hpkeContext, error) {
+// keySchedule implements KeySchedule<ROLE>(mode_base, shared_secret, info,
+// psk="", psk_id="") (RFC 9180, Section 5.1).
+func (s *Suite) keySchedule(sharedSecret, info []byte) *hpkeContext {
 	id := s.hpkeSuiteID()
 	pskIDHash := labeledExtract(s.hash, id, nil, "psk_id_hash", nil)
 	infoHash := labeledExtract(s.hash, id, nil, "info_hash", info)
@@ -110,54 +124,98 @@ func (s *Suite) keySchedule(sharedSecret, info []byte, wantAEAD bool) (*hpkeCont
 	ksc = append(ksc, pskIDHash...)
 	ksc = append(ksc, infoHash...)
 	secret := labeledExtract(s.hash, id, sharedSecret, "secret", nil)
-	c := &hpkeContext{exporter: labeledExpand(s.hash, id, secret, "exp", ksc, s.hash.size)}
-	if wantAEAD {
-		key := labeledExpand(s.hash, id, secret, "key", ksc, s.aead.nk)
-		c.nonce = labeledExpand(s.hash, id, secret, "base_nonce", ksc, s.aead.nn)
-		a, err := s.aead.new(key)
-		if err != nil {
-			return nil, err
-		}
-		c.aead = a
-	}
-	return c, nil
+	return &hpkeContext{s: s, secret: secret, ksc: ksc}
 }
 
-// SealBase implements single-shot HPKE base-mode encryption with empty AAD
-// (RFC 9180, Section 6.1), drawing the KEM's randomness from rand.
-func (s *Suite) SealBase(pub, info, aad, plaintext []byte, rand io.Reader) (enc, ciphertext []byte, err error) {
+// aead returns the context's AEAD and base_nonce; the first message uses
+// seq = 0, so its nonce is base_nonce itself (RFC 9180, Section 5.2).
+func (c *hpkeContext) aead() (cipher.AEAD, []byte, error) {
+	id := c.s.hpkeSuiteID()
+	key := labeledExpand(c.s.hash, id, c.secret, "key", c.ksc, c.s.aead.nk)
+	nonce := labeledExpand(c.s.hash, id, c.secret, "base_nonce", c.ksc, c.s.aead.nn)
+	a, err := c.s.aead.new(key)
+	return a, nonce, err
+}
+
+// seal implements ContextS.Seal for seq = 0 (RFC 9180, Section 5.2).
+func (c *hpkeContext) seal(aad, plaintext []byte) ([]byte, error) {
+	a, nonce, err := c.aead()
+	if err != nil {
+		return nil, err
+	}
+	return a.Seal(nil, nonce, plaintext, aad), nil
+}
+
+// open implements ContextR.Open for seq = 0 (RFC 9180, Section 5.2).
+func (c *hpkeContext) open(aad, ciphertext []byte) ([]byte, error) {
+	a, nonce, err := c.aead()
+	if err != nil {
+		return nil, err
+	}
+	return a.Open(nil, nonce, ciphertext, aad)
+}
+
+// export implements Context.Export (RFC 9180, Section 5.3).
+func (c *hpkeContext) export(exporterContext []byte, length int) ([]byte, error) {
+	if length < 0 || length > 255*c.s.hash.size {
+		return nil, fmt.Errorf("HPKE export length %d out of range", length)
+	}
+	id := c.s.hpkeSuiteID()
+	exporter := labeledExpand(c.s.hash, id, c.secret, "exp", c.ksc, c.s.hash.size)
+	return labeledExpand(c.s.hash, id, exporter, "sec", exporterContext, length), nil
+}
+
+// setupBaseS implements SetupBaseS(pkR, info) (RFC 9180, Section 5.1.1),
+// drawing the KEM's randomness from rand.
+func (s *Suite) setupBaseS(pub, info []byte, rand io.Reader) (enc []byte, c *hpkeContext, err error) {
 	ss, enc, err := s.kem.encap(pub, rand)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: HPKE encap: %w", s.Name, err)
 	}
-	c, err := s.keySchedule(ss, info, true)
-	if err != nil {
-		return nil, nil, err
-	}
-	return enc, c.aead.Seal(nil, c.nonce, plaintext, aad), nil
+	return enc, s.keySchedule(ss, info), nil
 }
 
-// OpenBase implements single-shot HPKE base-mode decryption (RFC 9180,
-// Section 6.1). Every failure wraps ErrDecrypt.
-func (s *Suite) OpenBase(priv *HPKEPrivateKey, enc, info, aad, ciphertext []byte) ([]byte, error) {
-	if priv == nil || priv.suite.kem.id() != s.kem.id() {
+// setupBaseR checks the receiver's inputs and runs SetupBaseR. Every
+// failure wraps ErrDecrypt.
+func (s *Suite) setupBaseR(priv *HPKEPrivateKey, enc, info []byte) (recipient, error) {
+	if priv == nil || priv.suite == nil || priv.k == nil || priv.suite.kem.id() != s.kem.id() {
 		return nil, fmt.Errorf("HPKE private key does not belong to %s: %w", s.Name, ErrDecrypt)
 	}
 	if len(enc) != s.kem.encSize() {
 		return nil, fmt.Errorf("kem_output is %d bytes, want %d: %w", len(enc), s.kem.encSize(), ErrDecrypt)
 	}
-	if len(ciphertext) < s.AEADOverhead() {
-		return nil, fmt.Errorf("HPKE ciphertext is %d bytes, shorter than the AEAD tag: %w", len(ciphertext), ErrDecrypt)
-	}
-	ss, err := priv.k.decap(enc)
+	r, err := priv.k.setupBaseR(s, enc, info)
 	if err != nil {
 		return nil, fmt.Errorf("HPKE decap: %v: %w", err, ErrDecrypt)
 	}
-	c, err := s.keySchedule(ss, info, true)
+	return r, nil
+}
+
+// SealBase implements single-shot HPKE base-mode encryption (RFC 9180,
+// Section 6.1), drawing the KEM's randomness from rand.
+func (s *Suite) SealBase(pub, info, aad, plaintext []byte, rand io.Reader) (enc, ciphertext []byte, err error) {
+	enc, c, err := s.setupBaseS(pub, info, rand)
+	if err != nil {
+		return nil, nil, err
+	}
+	ct, err := c.seal(aad, plaintext)
+	if err != nil {
+		return nil, nil, err
+	}
+	return enc, ct, nil
+}
+
+// OpenBase implements single-shot HPKE base-mode decryption (RFC 9180,
+// Section 6.1). Every failure wraps ErrDecrypt.
+func (s *Suite) OpenBase(priv *HPKEPrivateKey, enc, info, aad, ciphertext []byte) ([]byte, error) {
+	if len(ciphertext) < s.AEADOverhead() {
+		return nil, fmt.Errorf("HPKE ciphertext is %d bytes, shorter than the AEAD tag: %w", len(ciphertext), ErrDecrypt)
+	}
+	r, err := s.setupBaseR(priv, enc, info)
 	if err != nil {
 		return nil, err
 	}
-	pt, err := c.aead.Open(nil, c.nonce, ciphertext, aad)
+	pt, err := r.open(aad, ciphertext)
 	if err != nil {
 		return nil, fmt.Errorf("HPKE open: %w", ErrDecrypt)
 	}
@@ -167,31 +225,29 @@ func (s *Suite) OpenBase(priv *HPKEPrivateKey, enc, info, aad, ciphertext []byte
 // SendExport implements SetupBaseS followed by Export (RFC 9180, Sections
 // 5.1 and 5.3), as external commits use it (RFC 9420, Section 8.3).
 func (s *Suite) SendExport(pub, info, exporterContext []byte, length int, rand io.Reader) (enc, secret []byte, err error) {
-	ss, enc, err := s.kem.encap(pub, rand)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: HPKE encap: %w", s.Name, err)
-	}
-	c, err := s.keySchedule(ss, info, false)
+	enc, c, err := s.setupBaseS(pub, info, rand)
 	if err != nil {
 		return nil, nil, err
 	}
-	return enc, labeledExpand(s.hash, s.hpkeSuiteID(), c.exporter, "sec", exporterContext, length), nil
+	secret, err = c.export(exporterContext, length)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", s.Name, err)
+	}
+	return enc, secret, nil
 }
 
-// ReceiveExport implements SetupBaseR followed by Export.
+// ReceiveExport implements SetupBaseR followed by Export. A malformed
+// kem_output or a key of another KEM gives an error wrapping ErrDecrypt.
 func (s *Suite) ReceiveExport(priv *HPKEPrivateKey, enc, info, exporterContext []byte, length int) ([]byte, error) {
-	if len(enc) != s.kem.encSize() {
-		return nil, fmt.Errorf("kem_output is %d bytes, want %d: %w", len(enc), s.kem.encSize(), ErrDecrypt)
-	}
-	ss, err := priv.k.decap(enc)
-	if err != nil {
-		return nil, fmt.Errorf("HPKE decap: %v: %w", err, ErrDecrypt)
-	}
-	c, err := s.keySchedule(ss, info, false)
+	r, err := s.setupBaseR(priv, enc, info)
 	if err != nil {
 		return nil, err
 	}
-	return labeledExpand(s.hash, s.hpkeSuiteID(), c.exporter, "sec", exporterContext, length), nil
+	secret, err := r.export(exporterContext, length)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Name, err)
+	}
+	return secret, nil
 }
 
 func encryptContext(label string, context []byte) []byte {
@@ -220,6 +276,9 @@ func (s *Suite) DecryptWithLabel(priv *HPKEPrivateKey, label string, context, ke
 var errShortRand = errors.New("random source returned too few bytes")
 
 func readRand(rand io.Reader, n int) ([]byte, error) {
+	if rand == nil {
+		return nil, fmt.Errorf("%w: nil random source", errShortRand)
+	}
 	b := make([]byte, n)
 	if _, err := io.ReadFull(rand, b); err != nil {
 		return nil, fmt.Errorf("%w: %v", errShortRand, err)

@@ -8,7 +8,11 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/cloudflare/circl/sign"
 	"github.com/cloudflare/circl/sign/ed448"
+	"github.com/cloudflare/circl/sign/mldsa/mldsa44"
+	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
+	"github.com/cloudflare/circl/sign/mldsa/mldsa87"
 )
 
 // Signature schemes named in RFC 9420, Section 17.1 (TLS SignatureScheme
@@ -141,4 +145,56 @@ var (
 	p256Signer = ecdsaSigner("ecdsa_secp256r1_sha256", elliptic.P256(), crypto.SHA256, sha256Alg)
 	p384Signer = ecdsaSigner("ecdsa_secp384r1_sha384", elliptic.P384(), crypto.SHA384, sha384Alg)
 	p521Signer = ecdsaSigner("ecdsa_secp521r1_sha512", elliptic.P521(), crypto.SHA512, sha512Alg)
+)
+
+// mldsaSigner is pure ML-DSA (FIPS 204, Algorithms 2 and 3) with an empty
+// context string, as draft-ietf-tls-mldsa uses it; circl implements it.
+// Public keys and signatures are the FIPS 204 encodings. The private key
+// format is the 32-byte seed ξ of ML-DSA.KeyGen_internal (FIPS 204,
+// Algorithm 6); the expanded private key encoding is not accepted.
+// Signing is the deterministic variant (rnd = 0^32, FIPS 204, Section
+// 3.4), so signatures are reproducible.
+func mldsaSigner(name string, scheme sign.Scheme) signer {
+	fromSeed := func(seed []byte) (any, []byte, error) {
+		if len(seed) != scheme.SeedSize() {
+			return nil, nil, fmt.Errorf("%s private key is %d bytes, want the %d-byte seed", scheme.Name(), len(seed), scheme.SeedSize())
+		}
+		pk, sk := scheme.DeriveKey(seed)
+		pub, err := pk.MarshalBinary()
+		if err != nil {
+			return nil, nil, err
+		}
+		return sk, pub, nil
+	}
+	return signer{
+		name: name,
+		generate: func(rand io.Reader) (any, []byte, error) {
+			seed, err := readRand(rand, scheme.SeedSize())
+			if err != nil {
+				return nil, nil, err
+			}
+			return fromSeed(seed)
+		},
+		parsePrivate: fromSeed,
+		sign: func(key any, msg []byte) ([]byte, error) {
+			return scheme.Sign(key.(sign.PrivateKey), msg, nil), nil
+		},
+		verify: func(pub, msg, sig []byte) error {
+			pk, err := scheme.UnmarshalBinaryPublicKey(pub)
+			if err != nil {
+				return fmt.Errorf("%s public key: %v: %w", scheme.Name(), err, ErrSignature)
+			}
+			if !scheme.Verify(pk, msg, sig, nil) {
+				return ErrSignature
+			}
+			return nil
+		},
+	}
+}
+
+// Names as in draft-ietf-tls-mldsa's TLS SignatureScheme registrations.
+var (
+	mldsa44Signer = mldsaSigner("mldsa44", mldsa44.Scheme())
+	mldsa65Signer = mldsaSigner("mldsa65", mldsa65.Scheme())
+	mldsa87Signer = mldsaSigner("mldsa87", mldsa87.Scheme())
 )

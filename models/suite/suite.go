@@ -1,18 +1,3 @@
-// Package suite implements the cryptographic primitives of MLS cipher suites
-// (RFC 9420, Section 5.1 and Section 17.1) and of the post-quantum suites of
-// draft-ietf-mls-pq-ciphersuites-06: the KDF and its labelled forms, hashes
-// and hash references, MAC, AEAD, HPKE in base mode with EncryptWithLabel
-// and DecryptWithLabel, DeriveKeyPair, and signatures with SignWithLabel
-// and VerifyWithLabel.
-//
-// Every operation is deterministic given the random source passed in: HPKE
-// encapsulation draws its ephemeral key from it, signatures are
-// deterministic (Ed25519, Ed448, RFC 6979 ECDSA), so the same simulation
-// seed gives the same bytes.
-//
-// HPKE base mode (RFC 9180, Sections 5.1 and 6.1) is written out here over
-// a small KEM interface so that every KEM, from the standard library or
-// circl, is driven by the caller's random source.
 package suite
 
 import (
@@ -39,6 +24,8 @@ type Suite struct {
 	// Provisional marks code points not yet assigned by IANA (the PQ
 	// draft's TBD values); the numbers used here are private-use values.
 	Provisional bool
+
+	draftValue string // "TBD1" … for the provisional suites
 
 	hash hashAlg
 	kem  kem
@@ -72,7 +59,12 @@ func ByID(id ID) (*Suite, error) {
 // first, by code point).
 func All() []*Suite { return append([]*Suite(nil), ordered...) }
 
-func (s *Suite) String() string { return fmt.Sprintf("%s (%#04x)", s.Name, uint16(s.ID)) }
+func (s *Suite) String() string {
+	if s.Provisional {
+		return fmt.Sprintf("%s (%#04x, private use for draft value %s)", s.Name, uint16(s.ID), s.draftValue)
+	}
+	return fmt.Sprintf("%s (%#04x)", s.Name, uint16(s.ID))
+}
 
 // ---- Hash, KDF, MAC (RFC 9420, Section 5.1; RFC 5869) ----
 
@@ -273,6 +265,9 @@ func signContent(label string, content []byte) []byte {
 
 // SignWithLabel implements RFC 9420, Section 5.1.2.
 func (s *Suite) SignWithLabel(k *SignaturePrivateKey, label string, content []byte) ([]byte, error) {
+	if k == nil || k.suite == nil {
+		return nil, fmt.Errorf("%s: SignWithLabel: no signing key", s.Name)
+	}
 	if k.suite.sig.name != s.sig.name {
 		return nil, fmt.Errorf("signing key of %s used with %s", k.suite.Name, s.Name)
 	}
