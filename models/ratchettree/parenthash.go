@@ -30,10 +30,10 @@ func (t *Tree) SetPathParentHashes(l tm.LeafIndex) []byte {
 	path, copath := t.FilteredDirectPath(l, pbuf[:0], cbuf[:0])
 	var next []byte // parent hash of the node above, empty at the root
 	for i := len(path) - 1; i >= 0; i-- {
-		pn := t.parents[path[i]/2]
-		if !bytes.Equal(pn.ParentHash, next) {
-			pn.ParentHash = next
-			t.touch(path[i], 0)
+		if pn := t.parents[path[i]/2]; !bytes.Equal(pn.ParentHash, next) {
+			q := *pn
+			q.ParentHash = next
+			t.SetParent(path[i], &q)
 		}
 		next = t.ParentHash(path[i], copath[i])
 	}

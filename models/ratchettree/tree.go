@@ -27,6 +27,20 @@ type Tree struct {
 	hashOK []bool
 
 	firstBlank tm.LeafIndex // no blank leaf lies left of this index
+
+	// journal records what changed since Begin, so a staged commit can be
+	// rolled back without copying the tree.
+	journal    []change
+	journaling bool
+	savedBlank tm.LeafIndex
+}
+
+// change is one journal entry: the previous node at x, or a resize from n.
+type change struct {
+	x      tm.NodeIndex
+	leaf   *LeafNode
+	parent *ParentNode
+	n      tm.LeafCount // non-zero for a resize
 }
 
 // ErrInvalidTree is wrapped by errors about a tree's structure or contents.
@@ -107,6 +121,9 @@ func (t *Tree) Members() int {
 // resize sets the leaf count to n (a power of two), growing or shrinking
 // the arrays; nodes that stay keep their indices (Appendix C).
 func (t *Tree) resize(n tm.LeafCount) {
+	if t.journaling {
+		t.journal = append(t.journal, change{n: t.n})
+	}
 	w := int(n.Width())
 	nh := t.suite.Nh()
 	old := len(t.filled)
@@ -158,6 +175,9 @@ func (t *Tree) touch(x tm.NodeIndex, delta int) {
 // direct path; callers implementing proposals do that.
 func (t *Tree) SetLeaf(l tm.LeafIndex, n *LeafNode) {
 	old := t.leaves[l]
+	if t.journaling {
+		t.journal = append(t.journal, change{x: l.Node(), leaf: old})
+	}
 	t.leaves[l] = n
 	delta := 0
 	switch {
@@ -175,6 +195,9 @@ func (t *Tree) SetLeaf(l tm.LeafIndex, n *LeafNode) {
 // SetParent places a ParentNode at parent node x (nil blanks it).
 func (t *Tree) SetParent(x tm.NodeIndex, p *ParentNode) {
 	old := t.parents[x/2]
+	if t.journaling {
+		t.journal = append(t.journal, change{x: x, parent: old})
+	}
 	t.parents[x/2] = p
 	delta := 0
 	switch {
@@ -213,9 +236,12 @@ func (t *Tree) Add(n *LeafNode) tm.LeafIndex {
 	path, _ := tm.AppendDirectPath(buf[:0], l.Node(), t.n)
 	for _, x := range path {
 		if p := t.parents[x/2]; p != nil {
+			// Copy on write: ParentNodes are never changed in place, so
+			// journals and clones can share them.
+			q := *p
 			i, _ := slices.BinarySearch(p.UnmergedLeaves, l)
-			p.UnmergedLeaves = slices.Insert(p.UnmergedLeaves, i, l)
-			t.touch(x, 0)
+			q.UnmergedLeaves = slices.Insert(slices.Clone(p.UnmergedLeaves), i, l)
+			t.SetParent(x, &q)
 		}
 	}
 	t.SetLeaf(l, n)
@@ -317,19 +343,49 @@ func (t *Tree) FilteredDirectPath(l tm.LeafIndex, path, copath []tm.NodeIndex) (
 	}
 }
 
-// Clone returns a deep copy of the tree's structure. LeafNodes are shared
-// (they are replaced, never mutated in place); ParentNodes are copied.
-func (t *Tree) Clone() *Tree {
-	c := *t
-	c.leaves = slices.Clone(t.leaves)
-	c.parents = make([]*ParentNode, len(t.parents))
-	for i, p := range t.parents {
-		if p != nil {
-			q := *p
-			q.UnmergedLeaves = slices.Clone(p.UnmergedLeaves)
-			c.parents[i] = &q
+// Begin starts recording changes so that Rollback can undo them; Commit
+// keeps them. Stages do not nest.
+func (t *Tree) Begin() {
+	t.journal = t.journal[:0]
+	t.journaling = true
+	t.savedBlank = t.firstBlank
+}
+
+// Commit keeps the changes made since Begin.
+func (t *Tree) Commit() {
+	t.journaling = false
+	clear(t.journal)
+	t.journal = t.journal[:0]
+}
+
+// Rollback undoes every change made since Begin, newest first. Cached
+// hashes along the restored paths are recomputed on the next request.
+func (t *Tree) Rollback() {
+	t.journaling = false
+	for i := len(t.journal) - 1; i >= 0; i-- {
+		c := t.journal[i]
+		switch {
+		case c.n != 0:
+			t.resize(c.n)
+		case c.x.IsLeaf():
+			l, _ := c.x.Leaf()
+			t.SetLeaf(l, c.leaf)
+		default:
+			t.SetParent(c.x, c.parent)
 		}
 	}
+	t.firstBlank = t.savedBlank
+	clear(t.journal)
+	t.journal = t.journal[:0]
+}
+
+// Clone returns a copy of the tree. Nodes are shared: LeafNodes and
+// ParentNodes are replaced, never changed in place.
+func (t *Tree) Clone() *Tree {
+	c := *t
+	c.journal, c.journaling = nil, false
+	c.leaves = slices.Clone(t.leaves)
+	c.parents = slices.Clone(t.parents)
 	c.filled = slices.Clone(t.filled)
 	c.hashes = slices.Clone(t.hashes)
 	c.hashOK = slices.Clone(t.hashOK)

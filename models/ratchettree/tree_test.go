@@ -183,3 +183,55 @@ func FuzzUnmarshal(f *testing.F) {
 		tr.VerifyParentHashes()
 	})
 }
+
+// TestRollback stages random changes, including growth and truncation,
+// and checks that Rollback restores the encoding and the tree hash, and
+// that Commit keeps them.
+func TestRollback(t *testing.T) {
+	s := testSuite(t)
+	rng := rand.NewChaCha8([32]byte{9})
+	r := rand.New(rng)
+	tree := New(s)
+	tree.SetLeaf(0, newLeaf(t, s, rng))
+	var pool []*LeafNode
+	for range 20 {
+		pool = append(pool, newLeaf(t, s, rng))
+	}
+	for range 5 {
+		tree.Add(pool[r.IntN(len(pool))])
+	}
+	for round := range 40 {
+		before, hash := tree.Bytes(), bytes.Clone(tree.TreeHash())
+		tree.Begin()
+		for range 1 + r.IntN(6) {
+			switch r.IntN(3) {
+			case 0:
+				tree.Add(pool[r.IntN(len(pool))])
+			case 1:
+				l := tm.LeafIndex(r.IntN(int(tree.LeafCount())))
+				if tree.Leaf(l) != nil && tree.Members() > 1 {
+					tree.Remove(l)
+				}
+			default:
+				x := tm.NodeIndex(2*r.IntN(int(tree.LeafCount())) + 1)
+				if uint32(x) < tree.Width() {
+					tree.SetParent(x, &ParentNode{EncryptionKey: []byte{byte(round)}})
+				}
+			}
+		}
+		tree.TreeHash()
+		if round%2 == 0 {
+			tree.Rollback()
+			if !bytes.Equal(tree.Bytes(), before) || !bytes.Equal(tree.TreeHash(), hash) {
+				t.Fatalf("round %d: rollback did not restore the tree", round)
+			}
+			tree.Add(pool[0]) // the blank-leaf hint must still be right
+			fresh, err := Unmarshal(s, tree.Bytes())
+			if err != nil || !bytes.Equal(fresh.TreeHash(), tree.TreeHash()) {
+				t.Fatalf("round %d: tree after rollback and add is inconsistent: %v", round, err)
+			}
+		} else {
+			tree.Commit()
+		}
+	}
+}
