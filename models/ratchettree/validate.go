@@ -18,7 +18,7 @@ type LeafPolicy struct {
 	RequiredExtensions   []uint16
 	RequiredProposals    []uint16
 	RequiredCredentials  []uint16
-	SkipSignatureForTest bool // never set outside tests that build huge trees
+	SkipSignature bool // the caller verifies the signature itself (as MergePath does)
 }
 
 // ValidateLeaf checks one LeafNode (RFC 9420, Section 7.3) apart from the
@@ -27,7 +27,7 @@ func (t *Tree) ValidateLeaf(n *LeafNode, l tm.LeafIndex, want LeafNodeSource, po
 	if n.Source != want {
 		return fmt.Errorf("leaf %d: leaf_node_source is %v, want %v", l, n.Source, want)
 	}
-	if !pol.SkipSignatureForTest {
+	if !pol.SkipSignature {
 		if err := n.VerifySignature(t.suite, pol.GroupID, l); err != nil {
 			return fmt.Errorf("leaf %d: signature: %w", l, err)
 		}

@@ -127,3 +127,19 @@ func nodeKeyPair(s *suite.Suite, pathSecret []byte) (*suite.HPKEPrivateKey, erro
 func (v *PrivateView) SetKeyForTesting(x tm.NodeIndex, priv *suite.HPKEPrivateKey) {
 	v.keys[x] = nodeKey{priv, priv.PublicKey()}
 }
+
+// SetLeafKey replaces the member's leaf key, as when an Update proposal of
+// its own is committed by another member.
+func (v *PrivateView) SetLeafKey(priv *suite.HPKEPrivateKey) {
+	v.keys[v.Leaf.Node()] = nodeKey{priv, priv.PublicKey()}
+}
+
+// Clone returns an independent copy of the view (keys are immutable and
+// shared), so a staged commit can be discarded.
+func (v *PrivateView) Clone() *PrivateView {
+	c := &PrivateView{Suite: v.Suite, Leaf: v.Leaf, keys: make(map[tm.NodeIndex]nodeKey, len(v.keys))}
+	for x, k := range v.keys {
+		c.keys[x] = k
+	}
+	return c
+}

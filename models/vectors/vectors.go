@@ -66,6 +66,10 @@ type Hex []byte
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (h *Hex) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*h = nil // absent, as distinct from the empty string
+		return nil
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("hex string: %w", err)
@@ -73,6 +77,9 @@ func (h *Hex) UnmarshalJSON(b []byte) error {
 	v, err := hex.DecodeString(s)
 	if err != nil {
 		return fmt.Errorf("hex string %.20q: %w", s, err)
+	}
+	if v == nil {
+		v = []byte{}
 	}
 	*h = v
 	return nil
