@@ -10,8 +10,8 @@ import (
 	"cgkalab/models/extension"
 	"cgkalab/models/keyschedule"
 	rt "cgkalab/models/ratchettree"
-	tm "cgkalab/models/treemath"
 	"cgkalab/models/treekem"
+	tm "cgkalab/models/treemath"
 	"cgkalab/models/wire"
 )
 

@@ -126,6 +126,8 @@ func testPassive(t *testing.T, file string) {
 	}
 }
 
-func TestPassiveClientWelcome(t *testing.T)        { testPassive(t, "passive-client-welcome.json") }
-func TestPassiveClientHandlingCommit(t *testing.T) { testPassive(t, "passive-client-handling-commit.json") }
-func TestPassiveClientRandom(t *testing.T)         { testPassive(t, "passive-client-random.json") }
+func TestPassiveClientWelcome(t *testing.T) { testPassive(t, "passive-client-welcome.json") }
+func TestPassiveClientHandlingCommit(t *testing.T) {
+	testPassive(t, "passive-client-handling-commit.json")
+}
+func TestPassiveClientRandom(t *testing.T) { testPassive(t, "passive-client-random.json") }

@@ -9,8 +9,8 @@ import (
 	"cgkalab/models/keyschedule"
 	rt "cgkalab/models/ratchettree"
 	"cgkalab/models/suite"
-	tm "cgkalab/models/treemath"
 	"cgkalab/models/treekem"
+	tm "cgkalab/models/treemath"
 	"cgkalab/models/wire"
 )
 

@@ -13,12 +13,12 @@ import (
 // and the current time for lifetimes (0 skips the lifetime check, which is
 // RECOMMENDED, not required, for received leaves).
 type LeafPolicy struct {
-	GroupID              []byte
-	Now                  uint64
-	RequiredExtensions   []uint16
-	RequiredProposals    []uint16
-	RequiredCredentials  []uint16
-	SkipSignature bool // the caller verifies the signature itself (as MergePath does)
+	GroupID             []byte
+	Now                 uint64
+	RequiredExtensions  []uint16
+	RequiredProposals   []uint16
+	RequiredCredentials []uint16
+	SkipSignature       bool // the caller verifies the signature itself (as MergePath does)
 }
 
 // ValidateLeaf checks one LeafNode (RFC 9420, Section 7.3) apart from the
