@@ -394,6 +394,15 @@ func (g *Group) processCommit(wf WireFormat, c *FramedContent, auth *FramedConte
 		}
 		out.Path, _ = g.tree.FilteredDirectPath(committer, nil, nil)
 	}
+	if g.tree.Leaf(view.Leaf) == nil {
+		// This member is removed: it holds no secret of the new epoch and
+		// cannot check the confirmation tag. Its group is over (RFC 9420,
+		// Section 12.4.2).
+		g.tree.Commit()
+		g.removed = true
+		g.cur.keys.Tree.Erase()
+		return out, nil
+	}
 	next, tag, err := g.nextEpoch(wf, c, auth.Signature, a, init, commitSecret)
 	if err != nil {
 		return nil, err
