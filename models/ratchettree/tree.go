@@ -30,9 +30,14 @@ type Tree struct {
 
 	// journal records what changed since Begin, so a staged commit can be
 	// rolled back without copying the tree.
-	journal    []change
-	journaling bool
-	savedBlank tm.LeafIndex
+	journal []change
+	marks   []mark // one per open Begin, innermost last
+}
+
+// mark is where a Begin started: the journal length and the blank-leaf hint.
+type mark struct {
+	at         int
+	firstBlank tm.LeafIndex
 }
 
 // change is one journal entry: the previous node at x, or a resize from n.
@@ -121,7 +126,7 @@ func (t *Tree) Members() int {
 // resize sets the leaf count to n (a power of two), growing or shrinking
 // the arrays; nodes that stay keep their indices (Appendix C).
 func (t *Tree) resize(n tm.LeafCount) {
-	if t.journaling {
+	if len(t.marks) > 0 {
 		t.journal = append(t.journal, change{n: t.n})
 	}
 	w := int(n.Width())
@@ -175,7 +180,7 @@ func (t *Tree) touch(x tm.NodeIndex, delta int) {
 // direct path; callers implementing proposals do that.
 func (t *Tree) SetLeaf(l tm.LeafIndex, n *LeafNode) {
 	old := t.leaves[l]
-	if t.journaling {
+	if len(t.marks) > 0 {
 		t.journal = append(t.journal, change{x: l.Node(), leaf: old})
 	}
 	t.leaves[l] = n
@@ -195,7 +200,7 @@ func (t *Tree) SetLeaf(l tm.LeafIndex, n *LeafNode) {
 // SetParent places a ParentNode at parent node x (nil blanks it).
 func (t *Tree) SetParent(x tm.NodeIndex, p *ParentNode) {
 	old := t.parents[x/2]
-	if t.journaling {
+	if len(t.marks) > 0 {
 		t.journal = append(t.journal, change{x: x, parent: old})
 	}
 	t.parents[x/2] = p
@@ -343,27 +348,41 @@ func (t *Tree) FilteredDirectPath(l tm.LeafIndex, path, copath []tm.NodeIndex) (
 	}
 }
 
-// Begin starts recording changes so that Rollback can undo them; Commit
-// keeps them. Stages do not nest.
+// Begin opens a stage: changes from here on can be undone by Rollback or
+// kept by Commit. Stages nest; an inner Commit keeps its changes within the
+// enclosing stage, so an outer Rollback still undoes them.
 func (t *Tree) Begin() {
-	t.journal = t.journal[:0]
-	t.journaling = true
-	t.savedBlank = t.firstBlank
+	t.marks = append(t.marks, mark{at: len(t.journal), firstBlank: t.firstBlank})
 }
 
-// Commit keeps the changes made since Begin.
+// Commit closes the innermost stage, keeping its changes.
 func (t *Tree) Commit() {
-	t.journaling = false
-	clear(t.journal)
-	t.journal = t.journal[:0]
+	if len(t.marks) == 0 {
+		panic("ratchettree: Commit without Begin")
+	}
+	t.marks = t.marks[:len(t.marks)-1]
+	if len(t.marks) == 0 {
+		clear(t.journal)
+		t.journal = t.journal[:0]
+	}
 }
 
-// Rollback undoes every change made since Begin, newest first. Cached
-// hashes along the restored paths are recomputed on the next request.
+// Rollback undoes every change of the innermost stage, newest first, and
+// closes it. Cached hashes along the restored paths are recomputed on the
+// next request.
 func (t *Tree) Rollback() {
-	t.journaling = false
-	for i := len(t.journal) - 1; i >= 0; i-- {
-		c := t.journal[i]
+	if len(t.marks) == 0 {
+		panic("ratchettree: Rollback without Begin")
+	}
+	m := t.marks[len(t.marks)-1]
+	undo := t.journal[m.at:]
+	t.journal = t.journal[:m.at]
+	t.marks = t.marks[:len(t.marks)-1]
+	// Restoring must not record: pause the journal while undoing.
+	saved := t.marks
+	t.marks = nil
+	for i := len(undo) - 1; i >= 0; i-- {
+		c := undo[i]
 		switch {
 		case c.n != 0:
 			t.resize(c.n)
@@ -374,16 +393,19 @@ func (t *Tree) Rollback() {
 			t.SetParent(c.x, c.parent)
 		}
 	}
-	t.firstBlank = t.savedBlank
-	clear(t.journal)
-	t.journal = t.journal[:0]
+	t.marks = saved
+	clear(undo)
+	t.firstBlank = m.firstBlank
 }
+
+// Staged reports whether a stage is open.
+func (t *Tree) Staged() bool { return len(t.marks) > 0 }
 
 // Clone returns a copy of the tree. Nodes are shared: LeafNodes and
 // ParentNodes are replaced, never changed in place.
 func (t *Tree) Clone() *Tree {
 	c := *t
-	c.journal, c.journaling = nil, false
+	c.journal, c.marks = nil, nil
 	c.leaves = slices.Clone(t.leaves)
 	c.parents = slices.Clone(t.parents)
 	c.filled = slices.Clone(t.filled)

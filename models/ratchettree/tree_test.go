@@ -235,3 +235,31 @@ func TestRollback(t *testing.T) {
 		}
 	}
 }
+
+func TestNestedStages(t *testing.T) {
+	s := testSuite(t)
+	rng := rand.NewChaCha8([32]byte{11})
+	tree := New(s)
+	tree.SetLeaf(0, newLeaf(t, s, rng))
+	tree.Add(newLeaf(t, s, rng))
+	base := tree.Bytes()
+	tree.Begin() // outer
+	tree.Add(newLeaf(t, s, rng))
+	mid := tree.Bytes()
+	tree.Begin() // inner, kept
+	tree.Add(newLeaf(t, s, rng))
+	tree.Commit()
+	tree.Begin() // inner, undone
+	tree.Remove(0)
+	tree.Rollback()
+	if tree.Members() != 4 {
+		t.Fatalf("%d members after inner stages, want 4", tree.Members())
+	}
+	tree.Rollback() // outer undoes the kept inner stage too
+	if !bytes.Equal(tree.Bytes(), base) {
+		t.Fatal("outer rollback did not restore the base tree")
+	}
+	if bytes.Equal(mid, base) || tree.Staged() {
+		t.Fatal("stage bookkeeping is off")
+	}
+}
