@@ -1,0 +1,155 @@
+// Package protocol is the small interface through which the simulator
+// drives a group key agreement protocol, and the Outcome every protocol
+// reports. Like the rest of models/, it knows nothing of time, events or
+// files: the simulator decides who acts and when, the protocol performs
+// the operation with real cryptography and says what it cost.
+package protocol
+
+import "fmt"
+
+// MemberID names a simulated client for its whole life. Protocols map it
+// to their own positions (a leaf index, a sender key).
+type MemberID uint32
+
+// OpKind is what a member does.
+type OpKind uint8
+
+const (
+	// OpCreate: Actor creates the group with Targets as its first members.
+	OpCreate OpKind = iota + 1
+	// OpAdd: Actor proposes adding the clients Targets.
+	OpAdd
+	// OpRemove: Actor proposes removing the members Targets (itself to leave).
+	OpRemove
+	// OpUpdate: Actor proposes a fresh key for itself.
+	OpUpdate
+	// OpCommit: Actor commits the pending proposals; Path asks for a key
+	// update even when no proposal requires one.
+	OpCommit
+	// OpSend: Actor sends an application message of Size bytes.
+	OpSend
+	// OpSync: Actor, back online, processes what it missed.
+	OpSync
+)
+
+var opNames = [...]string{"", "create", "add", "remove", "update", "commit", "send", "sync"}
+
+func (k OpKind) String() string {
+	if int(k) < len(opNames) && k > 0 {
+		return opNames[k]
+	}
+	return fmt.Sprintf("op(%d)", uint8(k))
+}
+
+// Op is one operation for the protocol to perform.
+type Op struct {
+	Kind    OpKind
+	Actor   MemberID
+	Targets []MemberID
+	Path    bool
+	Size    int
+}
+
+// MessageKind classifies wire messages for cost accounting.
+type MessageKind uint8
+
+const (
+	MsgCommit MessageKind = iota + 1
+	MsgProposal
+	MsgWelcome
+	MsgApplication
+	MsgKeyPackage
+	MsgRatchetTree // the tree a joiner fetches from the delivery service
+	MsgGroupInfo
+)
+
+var msgNames = [...]string{"", "commit", "proposal", "welcome", "application", "key-package", "ratchet-tree", "group-info"}
+
+func (k MessageKind) String() string {
+	if int(k) < len(msgNames) && k > 0 {
+		return msgNames[k]
+	}
+	return fmt.Sprintf("message(%d)", uint8(k))
+}
+
+// Message is one encoded message on the wire.
+type Message struct {
+	Kind  MessageKind
+	Bytes int // exact encoded length
+	// To lists the recipients; nil means every member of the group other
+	// than the sender, fanned out by the delivery service.
+	To []MemberID
+	// FromDS marks messages the delivery service sends on its own (a
+	// ratchet tree for a joiner): nobody uploads them.
+	FromDS bool
+}
+
+// Ops counts cryptographic operations.
+type Ops struct {
+	Encrypt       int // HPKE encryptions (EncryptWithLabel)
+	Decrypt       int // HPKE decryptions
+	DeriveKeyPair int
+	DeriveSecret  int
+	Sign          int
+	Verify        int
+	AEAD          int // symmetric seal/open of message content
+}
+
+// Add accumulates o2 into o.
+func (o *Ops) Add(o2 Ops) {
+	o.Encrypt += o2.Encrypt
+	o.Decrypt += o2.Decrypt
+	o.DeriveKeyPair += o2.DeriveKeyPair
+	o.DeriveSecret += o2.DeriveSecret
+	o.Sign += o2.Sign
+	o.Verify += o2.Verify
+	o.AEAD += o2.AEAD
+}
+
+// Outcome is what one operation did.
+type Outcome struct {
+	Epoch    uint64 // the group's epoch after the operation
+	Messages []Message
+	// Sender is the actor's work; Receiver the work of one receiver,
+	// averaged over the Processed receivers that processed for real.
+	Sender    Ops
+	Receiver  Ops
+	Processed int
+	// Verified reports receivers whose resulting state was checked against
+	// the sender's (epoch authenticators in MLS).
+	Verified int
+	Added    []MemberID
+	Removed  []MemberID
+	Path     bool // the commit carried a key update
+	// Rejected is set when the operation was refused by the protocol's
+	// rules (for example a proposal for a member already gone); the
+	// simulator records it and goes on.
+	Rejected string
+}
+
+// Group is one simulated group, holding the state of all its members as
+// the protocol and fidelity mode require.
+type Group interface {
+	// Apply performs op. An error means the run cannot go on (a bug or a
+	// failed consistency check), not that the protocol refused the op.
+	Apply(op Op) (*Outcome, error)
+	// Epoch returns the current epoch (or message generation for
+	// protocols without epochs).
+	Epoch() uint64
+	// Members returns the number of current members.
+	Members() int
+}
+
+// TreeHealth describes a ratchet tree's shape, for protocols that have one.
+type TreeHealth struct {
+	Leaves         int     // leaf slots
+	Members        int     // non-blank leaves
+	BlankParents   int     // blank parent nodes
+	UnmergedLeaves int     // entries in unmerged_leaves lists
+	MeanResolution float64 // mean copath resolution size over members' paths (sampled)
+}
+
+// HealthReporter is implemented by groups with a ratchet tree.
+type HealthReporter interface {
+	Health() TreeHealth
+}
