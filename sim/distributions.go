@@ -83,3 +83,7 @@ func AppendChooseK(dst []int, r *rand.Rand, n, k int) []int {
 	slices.Sort(dst[start:])
 	return dst
 }
+
+var inf = math.Inf(1)
+
+func expHalfSq(s float64) float64 { return math.Exp(s * s / 2) }

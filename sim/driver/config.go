@@ -1,0 +1,75 @@
+// Package driver runs one simulation: it builds the protocol's group,
+// turns the workload into events on the engine, passes handshake messages
+// through the delivery service, and hands every outcome to the metrics
+// recorder. It knows protocols only through models/protocol.
+package driver
+
+import (
+	"errors"
+	"fmt"
+
+	"cgkalab/sim"
+	"cgkalab/sim/network"
+	"cgkalab/sim/workload"
+)
+
+// Config is one run's full specification apart from the seed.
+type Config struct {
+	Protocol string // "mls"
+	Suite    uint16 // cipher suite code point
+	// Fidelity is "full", "sampled" or "auto" (sampled above
+	// AutoThreshold initial members).
+	Fidelity      string
+	AutoThreshold int
+	// Sample is the number of receivers that process each commit for real
+	// in sampled mode.
+	Sample   int
+	Duration sim.Time
+	Workload workload.Config
+	Network  network.Config
+}
+
+// DefaultAutoThreshold is the group size above which "auto" fidelity
+// samples receivers.
+const DefaultAutoThreshold = 512
+
+// Mode resolves "auto" to the fidelity mode a run uses.
+func (c *Config) Mode() string {
+	if c.Fidelity != "auto" {
+		return c.Fidelity
+	}
+	th := c.AutoThreshold
+	if th == 0 {
+		th = DefaultAutoThreshold
+	}
+	if c.Workload.Initial > th {
+		return "sampled"
+	}
+	return "full"
+}
+
+// Validate checks the whole configuration and reports every problem by key.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Protocol != "mls" {
+		errs = append(errs, fmt.Errorf("protocol: unknown %q (implemented: mls)", c.Protocol))
+	}
+	switch c.Fidelity {
+	case "full", "sampled", "auto":
+	default:
+		errs = append(errs, fmt.Errorf("fidelity: unknown %q (want full, sampled or auto)", c.Fidelity))
+	}
+	if c.Sample < 1 && c.Mode() == "sampled" {
+		errs = append(errs, fmt.Errorf("sample: sampled mode needs at least 1 receiver, got %d", c.Sample))
+	}
+	if c.Duration <= 0 {
+		errs = append(errs, fmt.Errorf("duration: must be positive, got %v", c.Duration))
+	}
+	if err := c.Workload.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Network.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}

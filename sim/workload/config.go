@@ -1,0 +1,163 @@
+// Package workload says what the simulated clients do and when: joins,
+// leaves, self-updates, application messages, offline periods, and who
+// commits pending proposals. Its Config is what an experiment file's
+// workload, commit and policy sections decode into.
+package workload
+
+import (
+	"errors"
+	"fmt"
+
+	"cgkalab/sim"
+)
+
+// Arrival is an arrival process: events at a fixed period, or Poisson
+// arrivals at a rate; PerMember scales the rate with the group size (each
+// member acts at that rate).
+type Arrival struct {
+	// Process is "none", "periodic" or "poisson".
+	Process string
+	// Every is the period (periodic) or the mean gap (poisson), for the
+	// whole group or, with PerMember, for each member.
+	Every     sim.Time
+	PerMember bool
+}
+
+// Enabled reports whether the process produces events.
+func (a Arrival) Enabled() bool { return a.Process != "" && a.Process != "none" }
+
+func (a Arrival) validate(name string) error {
+	switch a.Process {
+	case "", "none":
+		return nil
+	case "periodic", "poisson":
+		if a.Every <= 0 {
+			return fmt.Errorf("%s: period must be positive, got %v", name, a.Every)
+		}
+		return nil
+	}
+	return fmt.Errorf("%s: unknown process %q (want none, periodic or poisson)", name, a.Process)
+}
+
+// Offline describes members' offline periods: a share of members
+// alternate between online sessions and offline gaps.
+type Offline struct {
+	Share   float64  // share of members that ever go offline, in [0, 1]
+	Online  sim.Dist // online session length, seconds
+	Offline sim.Dist // offline gap length, seconds
+	// MaxBacklog is how many missed epochs a returning member processes;
+	// beyond it, its state is too old and it rejoins. 0 means no limit.
+	MaxBacklog int
+}
+
+// Commit says who commits pending proposals, when, and with what.
+type Commit struct {
+	// Committer is "any" (a random online member), "designated" (member 0
+	// while online, else any), or "admins" (a random online admin among the
+	// first Admins members).
+	Committer string
+	Admins    int
+	// When is "immediate" (every proposal is committed at once),
+	// "periodic" (every Every) or "count" (once Count proposals wait).
+	When  string
+	Every sim.Time
+	Count int
+	// Path is "always" (every commit updates the committer's path) or
+	// "required" (only when a proposal requires it).
+	Path string
+	// Updates is "proposal" (self-updates are Update proposals committed
+	// by someone) or "commit" (a member updates by committing with a path).
+	Updates string
+}
+
+// Policy holds the RFC 9750, Section 7 operational policies.
+type Policy struct {
+	// MaxUpdateAge removes a member that has not updated its leaf for this
+	// long (0 disables).
+	MaxUpdateAge sim.Time
+	// KeyPackageLifetime is the lifetime of the KeyPackages joiners use.
+	KeyPackageLifetime sim.Time
+}
+
+// Config is a whole workload.
+type Config struct {
+	Initial  int // members at time 0 (one creator adds the others)
+	Joins    Arrival
+	Leaves   Arrival
+	Updates  Arrival
+	Messages Arrival
+	// MessageSize is the application payload size in bytes.
+	MessageSize sim.Dist
+	Offline     Offline
+	Commit      Commit
+	Policy      Policy
+}
+
+// Validate checks the combination of settings and names the first
+// problem by its key.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Initial < 1 {
+		errs = append(errs, fmt.Errorf("group.initial: need at least 1 member, got %d", c.Initial))
+	}
+	for _, a := range []struct {
+		name string
+		a    Arrival
+	}{{"workload.joins", c.Joins}, {"workload.leaves", c.Leaves}, {"workload.updates", c.Updates}, {"workload.messages", c.Messages}} {
+		if err := a.a.validate(a.name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.Messages.Enabled() {
+		if err := c.MessageSize.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("workload.messages.size: %w", err))
+		}
+	}
+	if c.Offline.Share < 0 || c.Offline.Share > 1 {
+		errs = append(errs, fmt.Errorf("workload.offline.share: %g is not in [0, 1]", c.Offline.Share))
+	}
+	if c.Offline.Share > 0 {
+		if err := c.Offline.Online.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("workload.offline.online: %w", err))
+		}
+		if err := c.Offline.Offline.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("workload.offline.offline: %w", err))
+		}
+	}
+	switch c.Commit.Committer {
+	case "any", "designated":
+	case "admins":
+		if c.Commit.Admins < 1 {
+			errs = append(errs, fmt.Errorf("commit.admins: need at least 1 admin for committer: admins"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("commit.committer: unknown %q (want any, designated or admins)", c.Commit.Committer))
+	}
+	switch c.Commit.When {
+	case "immediate":
+	case "periodic":
+		if c.Commit.Every <= 0 {
+			errs = append(errs, fmt.Errorf("commit.every: must be positive for when: periodic"))
+		}
+	case "count":
+		if c.Commit.Count < 1 {
+			errs = append(errs, fmt.Errorf("commit.count: must be at least 1 for when: count"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("commit.when: unknown %q (want immediate, periodic or count)", c.Commit.When))
+	}
+	switch c.Commit.Path {
+	case "always", "required":
+	default:
+		errs = append(errs, fmt.Errorf("commit.path: unknown %q (want always or required)", c.Commit.Path))
+	}
+	switch c.Commit.Updates {
+	case "proposal", "commit":
+	default:
+		errs = append(errs, fmt.Errorf("commit.updates: unknown %q (want proposal or commit)", c.Commit.Updates))
+	}
+	if c.Policy.MaxUpdateAge < 0 || c.Policy.KeyPackageLifetime < 0 {
+		errs = append(errs, errors.New("policy: durations must not be negative"))
+	}
+	return errors.Join(errs...)
+}
