@@ -400,7 +400,7 @@ func (g *Group) processCommit(wf WireFormat, c *FramedContent, auth *FramedConte
 		// Section 12.4.2).
 		g.tree.Commit()
 		g.removed = true
-		g.cur.keys.Tree.Erase()
+		g.erase(g.cur.keys.Tree)
 		return out, nil
 	}
 	next, tag, err := g.nextEpoch(wf, c, auth.Signature, a, init, commitSecret)

@@ -101,6 +101,11 @@ type Group struct {
 	pendingLeaves map[string]*suite.HPKEPrivateKey // our Update proposals' leaf keys
 	staged        *StagedCommit
 	removed       bool
+
+	// deferErase postpones erasing replaced epochs' secret trees while a
+	// simulation Stage is open (see simulation.go).
+	deferErase bool
+	toErase    []*keyschedule.SecretTree
 }
 
 // Suite returns the group's cipher suite.
@@ -413,6 +418,16 @@ func (g *Group) epochFor(groupID []byte, e uint64, ct ContentType) (*epoch, erro
 	return nil, rejectf("epoch %d, the group is at epoch %d (retaining %v)", e, g.cur.gc.Epoch, g.RetainedEpochs())
 }
 
+// erase deletes a replaced epoch's secret tree (RFC 9420, Section 9.2),
+// or notes it for deletion when a simulation stage is open.
+func (g *Group) erase(t *keyschedule.SecretTree) {
+	if g.deferErase {
+		g.toErase = append(g.toErase, t)
+		return
+	}
+	t.Erase()
+}
+
 // advance makes next the current epoch, retaining the old one per policy
 // and deleting what the deletion schedule says (RFC 9420, Section 9.2).
 func (g *Group) advance(next *epoch) {
@@ -423,11 +438,11 @@ func (g *Group) advance(next *epoch) {
 	if g.cfg.RetainEpochs > 0 {
 		g.past = append(g.past, g.cur)
 		if len(g.past) > g.cfg.RetainEpochs {
-			g.past[0].keys.Tree.Erase()
+			g.erase(g.past[0].keys.Tree)
 			g.past = g.past[1:]
 		}
 	} else {
-		g.cur.keys.Tree.Erase()
+		g.erase(g.cur.keys.Tree)
 	}
 	g.cur = next
 	g.proposals = g.proposals[:0]

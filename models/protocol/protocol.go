@@ -5,7 +5,11 @@
 // the operation with real cryptography and says what it cost.
 package protocol
 
-import "fmt"
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+)
 
 // MemberID names a simulated client for its whole life. Protocols map it
 // to their own positions (a leaf index, a sender key).
@@ -121,6 +125,11 @@ type Outcome struct {
 	Added    []MemberID
 	Removed  []MemberID
 	Path     bool // the commit carried a key update
+	// SenderNanos and ReceiverNanos are the measured time of the actor's
+	// real operations and of one receiver's (mean over Processed), when
+	// the environment supplies a clock; zero otherwise.
+	SenderNanos   int64
+	ReceiverNanos int64
 	// Rejected is set when the operation was refused by the protocol's
 	// rules (for example a proposal for a member already gone); the
 	// simulator records it and goes on.
@@ -153,3 +162,26 @@ type TreeHealth struct {
 type HealthReporter interface {
 	Health() TreeHealth
 }
+
+// Env is what the simulator gives a protocol: which members are online,
+// seeded randomness, and a clock for CPU accounting. Protocols never read
+// the wall clock or global randomness themselves.
+type Env struct {
+	Suite uint16
+	// Mode is "full" (every member keeps its own state and processes every
+	// message) or "sampled" (Sample receivers process each message for
+	// real; the others follow the shared public state).
+	Mode   string
+	Sample int
+	// Online reports whether a member is online now.
+	Online func(MemberID) bool
+	// Rand is the protocol's randomness (keys, encryptions).
+	Rand io.Reader
+	// Pick chooses sampled receivers.
+	Pick *rand.Rand
+	// Clock returns monotonic nanoseconds; nil disables CPU accounting.
+	Clock func() int64
+}
+
+// Factory creates a protocol's group for one run.
+type Factory func(env Env) (Group, error)
