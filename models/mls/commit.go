@@ -273,6 +273,74 @@ func (g *Group) lookupPSK(id *keyschedule.PreSharedKeyID) ([]byte, error) {
 	return nil, rejectf("PSK type %d", id.Type)
 }
 
+// selectProposals chooses, from the proposals received this epoch, a list
+// that is valid to commit (RFC 9420, Section 12.2), keeping their order:
+// this member's own Updates are superseded by its path; of several Updates
+// and Removes for one leaf a Remove wins, else the latest Update
+// (Section 12.2's SHOULDs); Removes of this member or of blank leaves,
+// repeated Adds of one signature key, repeated PSKs, all but the last
+// GroupContextExtensions and a ReInit among other proposals are dropped.
+func (g *Group) selectProposals() []cachedProposal {
+	me := g.view.Leaf
+	removed := map[tm.LeafIndex]bool{}
+	lastUpdate := map[tm.LeafIndex]int{}
+	lastGCE := -1
+	for i, cp := range g.proposals {
+		switch p := cp.proposal; p.Type {
+		case ProposalRemove:
+			if l := tm.LeafIndex(p.Remove); l != me && g.tree.Leaf(l) != nil {
+				removed[l] = true
+			}
+		case ProposalUpdate:
+			lastUpdate[tm.LeafIndex(cp.sender.Index)] = i
+		case ProposalGroupContextExtensions:
+			lastGCE = i
+		}
+	}
+	var out []cachedProposal
+	seenRemove := map[tm.LeafIndex]bool{}
+	seenSig := map[string]bool{}
+	seenPSK := map[string]bool{}
+	for i, cp := range g.proposals {
+		p := cp.proposal
+		switch p.Type {
+		case ProposalRemove:
+			l := tm.LeafIndex(p.Remove)
+			if !removed[l] || seenRemove[l] {
+				continue
+			}
+			seenRemove[l] = true
+		case ProposalUpdate:
+			l := tm.LeafIndex(cp.sender.Index)
+			if l == me || removed[l] || lastUpdate[l] != i {
+				continue
+			}
+		case ProposalAdd:
+			key := string(p.Add.LeafNode.SignatureKey)
+			if seenSig[key] {
+				continue
+			}
+			seenSig[key] = true
+		case ProposalPSK:
+			key := string(encode(p.PSK.Encode))
+			if seenPSK[key] {
+				continue
+			}
+			seenPSK[key] = true
+		case ProposalGroupContextExtensions:
+			if i != lastGCE {
+				continue
+			}
+		case ProposalReInit:
+			if len(g.proposals) > 1 {
+				continue
+			}
+		}
+		out = append(out, cp)
+	}
+	return out
+}
+
 // resolveCommit turns a received Commit's proposal list into proposals
 // with their senders (RFC 9420, Section 12.4).
 func (g *Group) resolveCommit(c *Commit, committer Sender) ([]resolved, error) {
@@ -360,6 +428,9 @@ func (g *Group) processCommit(wf WireFormat, c *FramedContent, auth *FramedConte
 	if a.pathRequired && commit.Path == nil {
 		return nil, rejectf("commit needs a path (it is empty, external, or covers path-required proposals)")
 	}
+	// A new member may take this member's leaf in the same commit: being
+	// removed is being listed in the Removes.
+	removedMe := slices.Contains(a.removed, view.Leaf)
 	out = &Outcome{Epoch: g.cur.gc.Epoch, External: external, Proposals: len(list),
 		Added: a.added, Removed: a.removed, Updated: a.updated, PSKs: len(a.psks)}
 	init := g.cur.secrets.Init
@@ -383,7 +454,7 @@ func (g *Group) processCommit(wf WireFormat, c *FramedContent, auth *FramedConte
 		if err != nil {
 			return nil, fmt.Errorf("%v: %w", err, ErrRejected)
 		}
-		if g.tree.Leaf(view.Leaf) != nil {
+		if !removedMe {
 			d, err := view.DecryptPath(g.tree, committer, up, g.provisionalContext(a.exts), a.added)
 			if err != nil {
 				return nil, fmt.Errorf("%v: %w", err, ErrRejected)
@@ -394,13 +465,13 @@ func (g *Group) processCommit(wf WireFormat, c *FramedContent, auth *FramedConte
 		}
 		out.Path, _ = g.tree.FilteredDirectPath(committer, nil, nil)
 	}
-	if g.tree.Leaf(view.Leaf) == nil {
+	if removedMe {
 		// This member is removed: it holds no secret of the new epoch and
 		// cannot check the confirmation tag. Its group is over (RFC 9420,
 		// Section 12.4.2).
 		g.tree.Commit()
 		g.removed = true
-		g.erase(g.cur.keys.Tree)
+		g.eraseEpoch(g.cur)
 		return out, nil
 	}
 	next, tag, err := g.nextEpoch(wf, c, auth.Signature, a, init, commitSecret)
@@ -432,10 +503,7 @@ func (g *Group) Commit(opts CommitOptions, rand io.Reader) (staged *StagedCommit
 	var list []resolved
 	var pors []ProposalOrRef
 	if opts.ByReference {
-		for _, cp := range g.proposals {
-			if cp.proposal.Type == ProposalUpdate && cp.sender == me {
-				continue
-			}
+		for _, cp := range g.selectProposals() {
 			list = append(list, resolved{cp.proposal, cp.sender})
 			pors = append(pors, ProposalOrRef{Reference: cp.ref})
 		}

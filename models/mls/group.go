@@ -64,6 +64,12 @@ type epoch struct {
 	secrets *keyschedule.EpochSecrets
 	keys    EpochKeys
 	interim []byte // interim transcript hash
+	leaves  tm.LeafCount
+
+	// recv is a second secret tree used for receiving when many simulated
+	// members share this state (see simulation.go), so that the sender's
+	// use of a key does not consume it for the receiver.
+	recv *keyschedule.SecretTree
 }
 
 func newEpoch(s *suite.Suite, gc keyschedule.GroupContext, secrets *keyschedule.EpochSecrets, interim []byte, leaves tm.LeafCount, cfg keyschedule.SecretTreeConfig) (*epoch, error) {
@@ -72,7 +78,7 @@ func newEpoch(s *suite.Suite, gc keyschedule.GroupContext, secrets *keyschedule.
 		return nil, err
 	}
 	return &epoch{gc: gc, gcBytes: gc.Bytes(), secrets: secrets,
-		keys: EpochKeys{SenderData: secrets.SenderData, Tree: tree}, interim: interim}, nil
+		keys: EpochKeys{SenderData: secrets.SenderData, Tree: tree}, interim: interim, leaves: leaves}, nil
 }
 
 // cachedProposal is a proposal received in the current epoch, kept for
@@ -106,6 +112,8 @@ type Group struct {
 	// simulation Stage is open (see simulation.go).
 	deferErase bool
 	toErase    []*keyschedule.SecretTree
+	// shared is set when simulated members share this state.
+	shared bool
 }
 
 // Suite returns the group's cipher suite.
@@ -336,7 +344,11 @@ func (g *Group) Process(msg *MLSMessage) (*Received, error) {
 		if ep, err = g.epochFor(pm.GroupID, pm.Epoch, pm.ContentType); err != nil {
 			return nil, err
 		}
-		if c, auth, err = pm.Open(g.suite, ep.keys); err != nil {
+		keys, err := g.receiveKeys(ep)
+		if err != nil {
+			return nil, err
+		}
+		if c, auth, err = pm.Open(g.suite, keys); err != nil {
 			return nil, fmt.Errorf("%v: %w", err, ErrRejected)
 		}
 	default:
@@ -428,6 +440,29 @@ func (g *Group) erase(t *keyschedule.SecretTree) {
 	t.Erase()
 }
 
+// eraseEpoch deletes an epoch's secret trees.
+func (g *Group) eraseEpoch(ep *epoch) {
+	g.erase(ep.keys.Tree)
+	if ep.recv != nil {
+		g.erase(ep.recv)
+	}
+}
+
+// receiveKeys returns the keys for opening PrivateMessages of ep.
+func (g *Group) receiveKeys(ep *epoch) (EpochKeys, error) {
+	if !g.shared {
+		return ep.keys, nil
+	}
+	if ep.recv == nil {
+		t, err := keyschedule.NewSecretTree(g.suite, ep.secrets.Encryption, ep.leaves, g.cfg.SecretTree)
+		if err != nil {
+			return EpochKeys{}, err
+		}
+		ep.recv = t
+	}
+	return EpochKeys{SenderData: ep.keys.SenderData, Tree: ep.recv}, nil
+}
+
 // advance makes next the current epoch, retaining the old one per policy
 // and deleting what the deletion schedule says (RFC 9420, Section 9.2).
 func (g *Group) advance(next *epoch) {
@@ -438,11 +473,11 @@ func (g *Group) advance(next *epoch) {
 	if g.cfg.RetainEpochs > 0 {
 		g.past = append(g.past, g.cur)
 		if len(g.past) > g.cfg.RetainEpochs {
-			g.erase(g.past[0].keys.Tree)
+			g.eraseEpoch(g.past[0])
 			g.past = g.past[1:]
 		}
 	} else {
-		g.erase(g.cur.keys.Tree)
+		g.eraseEpoch(g.cur)
 	}
 	g.cur = next
 	g.proposals = g.proposals[:0]

@@ -23,6 +23,7 @@ func (g *Group) AssumeMember(view *treekem.PrivateView, sigKey *suite.SignatureP
 	}
 	g.pendingLeaves = pendingUpdates
 	g.removed = false
+	g.shared = true
 }
 
 // Stage records the group's state so that what follows can be undone by

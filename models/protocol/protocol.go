@@ -52,6 +52,10 @@ type Op struct {
 	Targets []MemberID
 	Path    bool
 	Size    int
+	// Discard (commits): the delivery service refuses the commit because
+	// another won the epoch; the protocol creates it, reports its size and
+	// drops it.
+	Discard bool
 }
 
 // MessageKind classifies wire messages for cost accounting.
@@ -130,6 +134,9 @@ type Outcome struct {
 	// the environment supplies a clock; zero otherwise.
 	SenderNanos   int64
 	ReceiverNanos int64
+	// Authenticator is a value all members agree on after the operation
+	// (the MLS epoch authenticator), so runs can be compared.
+	Authenticator []byte
 	// Rejected is set when the operation was refused by the protocol's
 	// rules (for example a proposal for a member already gone); the
 	// simulator records it and goes on.

@@ -1,0 +1,690 @@
+// Package mlsgroup drives an RFC 9420 group of simulated members through
+// models/protocol, in two fidelity modes.
+//
+// Full mode: every member holds its own mls.Group and processes every
+// message for real; an offline member queues what it misses and processes
+// it in order when it syncs.
+//
+// Sampled mode: one mls.Group holds the public state every member shares
+// by construction (tree, epoch secrets, proposal cache). The actor performs
+// its operation for real; Sample receivers, chosen at random among the
+// online members, process each commit for real, each inside a stage that is
+// rolled back, except the last one, whose processing moves the shared state
+// to the new epoch; every receiver must reach the committer's epoch
+// authenticator. Members that were not sampled keep no state of their own
+// beyond their leaf and signature keys: the simulation knows the path
+// secret behind every parent node's key (the committers' ground truth), so
+// a member's private view is derived when it next acts or is sampled,
+// from its leaf key and the path secrets of the non-blank ancestors it
+// knows (those whose unmerged leaves do not list it), with no HPKE work.
+// Bytes are exact in both modes; receiver cost is what sampled receivers
+// measured.
+package mlsgroup
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"cgkalab/models/mls"
+	"cgkalab/models/protocol"
+	rt "cgkalab/models/ratchettree"
+	"cgkalab/models/suite"
+	"cgkalab/models/treekem"
+	tm "cgkalab/models/treemath"
+)
+
+// member is the simulation's record of one member.
+type member struct {
+	id      protocol.MemberID
+	leaf    tm.LeafIndex
+	leafKey *suite.HPKEPrivateKey
+	sigKey  *suite.SignaturePrivateKey
+	pending map[string]*suite.HPKEPrivateKey // Update proposals not yet committed
+	state   *mls.Group                       // full mode only
+	backlog []*mls.MLSMessage                // full mode: missed while offline
+	view    *treekem.PrivateView             // sampled mode: cached derived view
+}
+
+// joiner is a client whose KeyPackage is in a pending Add.
+type joiner struct {
+	id     protocol.MemberID
+	bundle *mls.KeyPackageBundle
+}
+
+// Group is a simulated MLS group.
+type Group struct {
+	env   protocol.Env
+	suite *suite.Suite
+	cfg   mls.Config
+	full  bool
+
+	members map[protocol.MemberID]*member
+	order   []protocol.MemberID // members in join order, for sampling
+	byLeaf  map[tm.LeafIndex]protocol.MemberID
+	joiners map[string]joiner // by KeyPackage init key
+
+	canon      *mls.Group              // sampled: the shared public state
+	pathSecret map[tm.NodeIndex][]byte // sampled: ground truth behind parent keys
+	latest     *mls.Group              // full: the last committer's state, current by construction
+}
+
+// New creates an empty simulated group; OpCreate populates it.
+func New(env protocol.Env) (protocol.Group, error) {
+	s, err := suite.ByID(suite.ID(env.Suite))
+	if err != nil {
+		return nil, err
+	}
+	switch env.Mode {
+	case "full", "sampled":
+	default:
+		return nil, fmt.Errorf("mlsgroup: unknown fidelity mode %q", env.Mode)
+	}
+	if env.Rand == nil || env.Pick == nil || env.Online == nil {
+		return nil, errors.New("mlsgroup: environment lacks randomness or an online predicate")
+	}
+	return &Group{env: env, suite: s, cfg: mls.Config{}, full: env.Mode == "full",
+		members: map[protocol.MemberID]*member{}, byLeaf: map[tm.LeafIndex]protocol.MemberID{},
+		joiners: map[string]joiner{}, pathSecret: map[tm.NodeIndex][]byte{}}, nil
+}
+
+// ref returns a state at the group's current epoch: the shared one in
+// sampled mode, the last committer's in full mode.
+func (g *Group) ref() *mls.Group {
+	if g.canon != nil {
+		return g.canon
+	}
+	return g.latest
+}
+
+// Epoch implements protocol.Group.
+func (g *Group) Epoch() uint64 {
+	if g.ref() == nil {
+		return 0
+	}
+	return g.ref().Epoch()
+}
+
+// Members implements protocol.Group.
+func (g *Group) Members() int { return len(g.members) }
+
+// tree returns the public tree.
+func (g *Group) tree() *rt.Tree { return g.ref().Tree() }
+
+// now reads the injected clock.
+func (g *Group) now() int64 {
+	if g.env.Clock == nil {
+		return 0
+	}
+	return g.env.Clock()
+}
+
+// Apply implements protocol.Group.
+func (g *Group) Apply(op protocol.Op) (*protocol.Outcome, error) {
+	if op.Kind != protocol.OpCreate && g.ref() == nil {
+		return nil, fmt.Errorf("mlsgroup: %v before the group exists", op.Kind)
+	}
+	if _, ok := g.members[op.Actor]; !ok && op.Kind != protocol.OpCreate {
+		return &protocol.Outcome{Epoch: g.Epoch(), Rejected: fmt.Sprintf("actor %d is not a member", op.Actor)}, nil
+	}
+	out, err := g.apply(op)
+	if err == nil && out != nil && g.ref() != nil {
+		out.Authenticator = g.ref().EpochAuthenticator()
+	}
+	return out, err
+}
+
+func (g *Group) apply(op protocol.Op) (*protocol.Outcome, error) {
+	switch op.Kind {
+	case protocol.OpCreate:
+		return g.create(op)
+	case protocol.OpAdd, protocol.OpRemove, protocol.OpUpdate:
+		return g.propose(op)
+	case protocol.OpCommit:
+		return g.commit(op)
+	case protocol.OpSend:
+		return g.send(op)
+	case protocol.OpSync:
+		return g.sync(op)
+	}
+	return nil, fmt.Errorf("mlsgroup: unsupported operation %v", op.Kind)
+}
+
+// keyPackage creates a client's KeyPackage with keys from the protocol's
+// random stream.
+func (g *Group) keyPackage(id protocol.MemberID) (*mls.KeyPackageBundle, error) {
+	return mls.NewKeyPackage(g.suite, fmt.Appendf(nil, "client-%d", id), nil, rt.Lifetime{NotBefore: 0, NotAfter: 1 << 62}, g.env.Rand)
+}
+
+func opsOf(o treekem.Ops) protocol.Ops {
+	return protocol.Ops{Encrypt: o.Encrypt, Decrypt: o.Decrypt, DeriveKeyPair: o.DeriveKeyPair,
+		DeriveSecret: o.DeriveSecret, Sign: o.Sign, Verify: o.Verify}
+}
+
+// create makes the group: the actor creates it and commits Adds of all
+// targets with a path, as one creator adding everyone.
+func (g *Group) create(op protocol.Op) (*protocol.Outcome, error) {
+	if g.ref() != nil {
+		return nil, errors.New("mlsgroup: group created twice")
+	}
+	kp, err := g.keyPackage(op.Actor)
+	if err != nil {
+		return nil, err
+	}
+	t0 := g.now()
+	grp, err := mls.NewGroup(g.suite, []byte("cgkalab-group"), kp, nil, g.cfg, g.env.Rand)
+	if err != nil {
+		return nil, err
+	}
+	m := &member{id: op.Actor, leaf: 0, leafKey: kp.LeafKey, sigKey: kp.SigKey, pending: map[string]*suite.HPKEPrivateKey{}}
+	g.addMember(m)
+	if g.full {
+		m.state = grp
+		g.latest = grp
+	} else {
+		g.canon = grp
+	}
+	out := &protocol.Outcome{Epoch: grp.Epoch(), SenderNanos: g.now() - t0}
+	if len(op.Targets) == 0 {
+		return out, nil
+	}
+	// The creator adds everyone by value in one commit.
+	var props []*mls.Proposal
+	for _, id := range op.Targets {
+		b, err := g.keyPackage(id)
+		if err != nil {
+			return nil, err
+		}
+		g.joiners[string(b.KeyPackage.InitKey)] = joiner{id, b}
+		props = append(props, &mls.Proposal{Type: mls.ProposalAdd, Add: b.KeyPackage})
+		out.Messages = append(out.Messages, protocol.Message{Kind: protocol.MsgKeyPackage, Bytes: len(b.KeyPackage.Bytes()), FromDS: true, To: []protocol.MemberID{op.Actor}})
+	}
+	c, err := g.doCommit(op.Actor, mls.CommitOptions{Inline: props}, true)
+	if err != nil {
+		return nil, err
+	}
+	c.Messages = append(out.Messages, c.Messages...)
+	c.SenderNanos += out.SenderNanos
+	return c, nil
+}
+
+func (g *Group) addMember(m *member) {
+	g.members[m.id] = m
+	g.order = append(g.order, m.id)
+	g.byLeaf[m.leaf] = m.id
+}
+
+func (g *Group) dropMember(id protocol.MemberID) {
+	m := g.members[id]
+	delete(g.members, id)
+	if g.byLeaf[m.leaf] == id {
+		delete(g.byLeaf, m.leaf)
+	}
+	if i := slices.Index(g.order, id); i >= 0 {
+		g.order = slices.Delete(g.order, i, i+1)
+	}
+}
+
+// actAs returns the mls.Group through which member m acts.
+func (g *Group) actAs(m *member) *mls.Group {
+	if g.full {
+		return m.state
+	}
+	g.canon.AssumeMember(g.view(m), m.sigKey, m.pending)
+	return g.canon
+}
+
+// view derives member m's private view from its leaf key and the ground
+// truth path secrets of the ancestors it knows (sampled mode).
+func (g *Group) view(m *member) *treekem.PrivateView {
+	t := g.tree()
+	v := m.view
+	if v == nil || v.Leaf != m.leaf || v.Key(t, m.leaf.Node()) == nil {
+		v = treekem.NewPrivateView(g.suite, m.leaf, m.leafKey)
+	}
+	path, _ := tm.DirectPath(m.leaf.Node(), t.LeafCount())
+	for _, x := range path {
+		p := t.ParentNode(x)
+		if p == nil || v.Key(t, x) != nil {
+			continue
+		}
+		if _, unmerged := slices.BinarySearch(p.UnmergedLeaves, m.leaf); unmerged {
+			continue
+		}
+		ps, ok := g.pathSecret[x]
+		if !ok {
+			continue
+		}
+		if err := v.SetPathSecret(t, x, ps); err != nil {
+			panic(fmt.Sprintf("mlsgroup: ground truth for node %d is stale: %v", x, err))
+		}
+	}
+	m.view = v
+	return v
+}
+
+// broadcast delivers a handshake message to the other members in full
+// mode: online ones process it now, offline ones queue it.
+func (g *Group) broadcast(from protocol.MemberID, encoded []byte, out *protocol.Outcome) error {
+	var nanos int64
+	for _, id := range g.order {
+		m := g.members[id]
+		if id == from || m.state == nil {
+			continue
+		}
+		msg, err := mls.ParseMLSMessage(encoded)
+		if err != nil {
+			return err
+		}
+		if !g.env.Online(id) {
+			m.backlog = append(m.backlog, msg)
+			continue
+		}
+		t0 := g.now()
+		r, err := m.state.Process(msg)
+		nanos += g.now() - t0
+		if err != nil {
+			return fmt.Errorf("member %d processing a message from %d: %w", id, from, err)
+		}
+		out.Processed++
+		if r.Outcome != nil {
+			out.Receiver.Add(opsOf(r.Outcome.Ops))
+		} else {
+			out.Receiver.Verify++
+			out.Receiver.AEAD++
+		}
+	}
+	averageReceiver(out, nanos)
+	return nil
+}
+
+// averageReceiver turns summed receiver work into the mean per receiver.
+func averageReceiver(out *protocol.Outcome, nanos int64) {
+	n := out.Processed
+	if n == 0 {
+		return
+	}
+	r := &out.Receiver
+	r.Encrypt, r.Decrypt, r.DeriveKeyPair, r.DeriveSecret = r.Encrypt/n, r.Decrypt/n, r.DeriveKeyPair/n, r.DeriveSecret/n
+	r.Sign, r.Verify, r.AEAD = r.Sign/n, r.Verify/n, r.AEAD/n
+	out.ReceiverNanos = nanos / int64(n)
+}
+
+// sample picks up to Sample online members other than those excluded.
+func (g *Group) sample(exclude func(protocol.MemberID) bool) []protocol.MemberID {
+	var out []protocol.MemberID
+	n := len(g.order)
+	for tries := 0; len(out) < g.env.Sample && tries < 4*g.env.Sample+32 && n > 0; tries++ {
+		id := g.order[g.env.Pick.IntN(n)]
+		if exclude(id) || !g.env.Online(id) || slices.Contains(out, id) {
+			continue
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
+// propose sends Add, Remove or Update proposals from the actor.
+func (g *Group) propose(op protocol.Op) (*protocol.Outcome, error) {
+	m := g.members[op.Actor]
+	out := &protocol.Outcome{}
+	var props []*mls.Proposal
+	switch op.Kind {
+	case protocol.OpAdd:
+		for _, id := range op.Targets {
+			b, err := g.keyPackage(id)
+			if err != nil {
+				return nil, err
+			}
+			g.joiners[string(b.KeyPackage.InitKey)] = joiner{id, b}
+			props = append(props, &mls.Proposal{Type: mls.ProposalAdd, Add: b.KeyPackage})
+			out.Messages = append(out.Messages, protocol.Message{Kind: protocol.MsgKeyPackage, Bytes: len(b.KeyPackage.Bytes()), FromDS: true, To: []protocol.MemberID{op.Actor}})
+		}
+	case protocol.OpRemove:
+		for _, id := range op.Targets {
+			t, ok := g.members[id]
+			if !ok {
+				return &protocol.Outcome{Epoch: g.Epoch(), Rejected: fmt.Sprintf("remove of non-member %d", id)}, nil
+			}
+			props = append(props, &mls.Proposal{Type: mls.ProposalRemove, Remove: uint32(t.leaf)})
+		}
+	}
+	for i := 0; i < max(1, len(props)); i++ {
+		grp := g.actAs(m)
+		t0 := g.now()
+		var msg *mls.MLSMessage
+		var err error
+		if op.Kind == protocol.OpUpdate {
+			msg, err = grp.ProposeUpdate(mls.WirePublicMessage, g.env.Rand)
+		} else {
+			msg, err = grp.Propose(props[i], mls.WirePublicMessage, g.env.Rand)
+		}
+		out.SenderNanos += g.now() - t0
+		if err != nil {
+			return nil, fmt.Errorf("member %d proposing: %w", op.Actor, err)
+		}
+		out.Sender.Sign++
+		encoded := msg.Bytes()
+		out.Messages = append(out.Messages, protocol.Message{Kind: protocol.MsgProposal, Bytes: len(encoded)})
+		if g.full {
+			if err := g.broadcast(op.Actor, encoded, out); err != nil {
+				return nil, err
+			}
+		} else if err := g.sampleProposal(op.Actor, encoded, out); err != nil {
+			return nil, err
+		}
+	}
+	out.Epoch = g.Epoch()
+	return out, nil
+}
+
+// sampleProposal has sampled receivers process a proposal for real, each
+// in a stage rolled back: the shared cache already holds the proposal.
+func (g *Group) sampleProposal(from protocol.MemberID, encoded []byte, out *protocol.Outcome) error {
+	var nanos int64
+	for _, id := range g.sample(func(x protocol.MemberID) bool { return x == from }) {
+		m := g.members[id]
+		msg, err := mls.ParseMLSMessage(encoded)
+		if err != nil {
+			return err
+		}
+		st := g.canon.Stage()
+		g.canon.AssumeMember(g.view(m), m.sigKey, maps.Clone(m.pending))
+		t0 := g.now()
+		_, err = g.canon.Process(msg)
+		nanos += g.now() - t0
+		g.canon.Unstage(st, false)
+		if err != nil {
+			return fmt.Errorf("sampled member %d processing a proposal from %d: %w", id, from, err)
+		}
+		out.Processed++
+		out.Receiver.Verify++
+	}
+	averageReceiver(out, nanos)
+	return nil
+}
+
+// commit has the actor commit every pending proposal by reference.
+func (g *Group) commit(op protocol.Op) (*protocol.Outcome, error) {
+	opts := mls.CommitOptions{ByReference: true, OmitPath: !op.Path}
+	if op.Discard {
+		return g.lostCommit(op.Actor, opts)
+	}
+	return g.doCommit(op.Actor, opts, false)
+}
+
+// lostCommit creates a commit that the delivery service refuses: its bytes
+// and the committer's work are real, then it is dropped.
+func (g *Group) lostCommit(actor protocol.MemberID, opts mls.CommitOptions) (*protocol.Outcome, error) {
+	grp := g.actAs(g.members[actor])
+	t0 := g.now()
+	st, err := grp.Commit(opts, g.env.Rand)
+	nanos := g.now() - t0
+	if err != nil {
+		if errors.Is(err, mls.ErrRejected) {
+			return &protocol.Outcome{Epoch: g.Epoch(), Rejected: err.Error()}, nil
+		}
+		return nil, fmt.Errorf("member %d committing: %w", actor, err)
+	}
+	out := &protocol.Outcome{Epoch: g.Epoch(), Sender: opsOf(st.Outcome.Ops), SenderNanos: nanos, Path: st.Outcome.Path != nil,
+		Messages: []protocol.Message{{Kind: protocol.MsgCommit, Bytes: st.Outcome.CommitBytes}}}
+	return out, grp.Discard(st)
+}
+
+func (g *Group) doCommit(actor protocol.MemberID, opts mls.CommitOptions, creating bool) (*protocol.Outcome, error) {
+	m := g.members[actor]
+	grp := g.actAs(m)
+	t0 := g.now()
+	st, err := grp.Commit(opts, g.env.Rand)
+	senderNanos := g.now() - t0
+	if err != nil {
+		if errors.Is(err, mls.ErrRejected) {
+			return &protocol.Outcome{Epoch: g.Epoch(), Rejected: err.Error()}, nil
+		}
+		return nil, fmt.Errorf("member %d committing: %w", actor, err)
+	}
+	res := st.Outcome
+	out := &protocol.Outcome{Sender: opsOf(res.Ops), SenderNanos: senderNanos, Path: res.Path != nil}
+	encoded := st.Commit.Bytes()
+	out.Messages = append(out.Messages, protocol.Message{Kind: protocol.MsgCommit, Bytes: len(encoded)})
+	removed := map[tm.LeafIndex]bool{}
+	for _, l := range res.Removed {
+		removed[l] = true
+	}
+	auth := bytes.Clone(st.EpochAuthenticator())
+	newView := st.View()
+	// Members whose Update proposals this commit covers take the keys they
+	// proposed: read them now, while the staged tree holds the new leaves.
+	newLeafKeys := map[tm.LeafIndex]*suite.HPKEPrivateKey{}
+	for _, l := range res.Updated {
+		u := g.members[g.byLeaf[l]]
+		if k, ok := u.pending[string(grp.Tree().Leaf(l).EncryptionKey)]; ok {
+			newLeafKeys[l] = k
+		}
+	}
+
+	if g.full {
+		if err := g.broadcast(actor, encoded, out); err != nil {
+			return nil, err
+		}
+		if err := grp.Apply(st); err != nil {
+			return nil, err
+		}
+		g.latest = grp
+		for _, id := range g.order {
+			if o := g.members[id]; o.state != nil && id != actor && g.env.Online(id) && !removed[o.leaf] {
+				if !bytes.Equal(o.state.EpochAuthenticator(), auth) {
+					return nil, fmt.Errorf("epoch %d: member %d reached a different epoch authenticator than committer %d", grp.Epoch(), id, actor)
+				}
+				out.Verified++
+			}
+		}
+	} else {
+		receivers := g.sample(func(x protocol.MemberID) bool {
+			return x == actor || removed[g.members[x].leaf]
+		})
+		if len(receivers) == 0 {
+			if err := g.canon.Apply(st); err != nil {
+				return nil, err
+			}
+		} else {
+			if err := g.canon.Discard(st); err != nil {
+				return nil, err
+			}
+			var nanos int64
+			for i, id := range receivers {
+				r := g.members[id]
+				msg, err := mls.ParseMLSMessage(encoded)
+				if err != nil {
+					return nil, err
+				}
+				stage := g.canon.Stage()
+				g.canon.AssumeMember(g.view(r), r.sigKey, maps.Clone(r.pending))
+				t0 := g.now()
+				rec, err := g.canon.Process(msg)
+				nanos += g.now() - t0
+				if err != nil {
+					g.canon.Unstage(stage, false)
+					return nil, fmt.Errorf("epoch %d: sampled member %d processing the commit of %d: %w", g.canon.Epoch(), id, actor, err)
+				}
+				if !bytes.Equal(g.canon.EpochAuthenticator(), auth) {
+					return nil, fmt.Errorf("epoch %d: sampled member %d reached a different epoch authenticator than committer %d", g.canon.Epoch(), id, actor)
+				}
+				out.Receiver.Add(opsOf(rec.Outcome.Ops))
+				out.Processed++
+				out.Verified++
+				g.canon.Unstage(stage, i == len(receivers)-1)
+				r.view = nil // its view moved to the new epoch inside the stage; derive anew
+			}
+			averageReceiver(out, nanos)
+		}
+		for i, x := range res.Path {
+			g.pathSecret[x] = res.PathSecrets[i]
+		}
+	}
+	// The committer's new keys and view.
+	t := g.tree()
+	if leafKey := newView.Key(t, m.leaf.Node()); leafKey != nil {
+		m.leafKey = leafKey
+	}
+	m.view = newView
+	clear(m.pending)
+	for l, k := range newLeafKeys {
+		u := g.members[g.byLeaf[l]]
+		u.leafKey = k
+		clear(u.pending)
+		u.view = nil
+	}
+	for _, l := range res.Removed {
+		id := g.byLeaf[l]
+		out.Removed = append(out.Removed, id)
+		g.dropMember(id)
+	}
+	if len(res.Added) > 0 {
+		if err := g.welcome(actor, st, out); err != nil {
+			return nil, err
+		}
+	}
+	out.Epoch = g.Epoch()
+	return out, nil
+}
+
+// welcome admits the members a commit added: the Welcome (and the ratchet
+// tree from the delivery service) goes to each; in full mode each joins
+// for real.
+func (g *Group) welcome(actor protocol.MemberID, st *mls.StagedCommit, out *protocol.Outcome) error {
+	wBytes := st.Welcome.Bytes()
+	treeBytes := len(g.tree().Bytes())
+	var joined []protocol.MemberID
+	for _, j := range st.Outcome.Joiners {
+		jn, ok := g.joiners[string(j.InitKey)]
+		if !ok {
+			return fmt.Errorf("mlsgroup: Welcome for an unknown KeyPackage at leaf %d", j.Leaf)
+		}
+		delete(g.joiners, string(j.InitKey))
+		m := &member{id: jn.id, leaf: j.Leaf, leafKey: jn.bundle.LeafKey, sigKey: jn.bundle.SigKey, pending: map[string]*suite.HPKEPrivateKey{}}
+		if g.full {
+			wm, err := mls.ParseMLSMessage(wBytes)
+			if err != nil {
+				return err
+			}
+			t0 := g.now()
+			state, err := mls.Join(g.suite, wm.Welcome, jn.bundle, g.tree().Clone(), g.cfg)
+			out.ReceiverNanos += g.now() - t0
+			if err != nil {
+				return fmt.Errorf("member %d joining: %w", jn.id, err)
+			}
+			m.state = state
+		}
+		g.addMember(m)
+		joined = append(joined, jn.id)
+	}
+	out.Added = joined
+	out.Messages = append(out.Messages,
+		protocol.Message{Kind: protocol.MsgWelcome, Bytes: len(wBytes), To: joined},
+		protocol.Message{Kind: protocol.MsgRatchetTree, Bytes: treeBytes, To: joined, FromDS: true})
+	return nil
+}
+
+// send has the actor send an application message; in full mode every
+// online member decrypts it, in sampled mode one receiver does (the shared
+// secret tree deletes a key once used).
+func (g *Group) send(op protocol.Op) (*protocol.Outcome, error) {
+	m := g.members[op.Actor]
+	grp := g.actAs(m)
+	t0 := g.now()
+	msg, err := grp.SendApplication(make([]byte, op.Size), nil, g.env.Rand)
+	out := &protocol.Outcome{SenderNanos: g.now() - t0, Sender: protocol.Ops{Sign: 1, AEAD: 2}}
+	if err != nil {
+		return nil, fmt.Errorf("member %d sending: %w", op.Actor, err)
+	}
+	encoded := msg.Bytes()
+	out.Messages = []protocol.Message{{Kind: protocol.MsgApplication, Bytes: len(encoded)}}
+	if g.full {
+		if err := g.broadcast(op.Actor, encoded, out); err != nil {
+			return nil, err
+		}
+	} else {
+		receivers := g.sample(func(x protocol.MemberID) bool { return x == op.Actor })
+		for _, id := range receivers[:min(1, len(receivers))] {
+			r := g.members[id]
+			pm, err := mls.ParseMLSMessage(encoded)
+			if err != nil {
+				return nil, err
+			}
+			g.canon.AssumeMember(g.view(r), r.sigKey, maps.Clone(r.pending))
+			t0 := g.now()
+			if _, err := g.canon.Process(pm); err != nil {
+				return nil, fmt.Errorf("sampled member %d decrypting a message from %d: %w", id, op.Actor, err)
+			}
+			out.ReceiverNanos = g.now() - t0
+			out.Processed, out.Receiver = 1, protocol.Ops{Verify: 1, AEAD: 2}
+		}
+	}
+	out.Epoch = g.Epoch()
+	return out, nil
+}
+
+// sync has a returning member process what it missed (full mode); in
+// sampled mode its state follows from the shared one and nothing is run.
+func (g *Group) sync(op protocol.Op) (*protocol.Outcome, error) {
+	m := g.members[op.Actor]
+	out := &protocol.Outcome{}
+	if !g.full {
+		out.Epoch = g.Epoch()
+		return out, nil
+	}
+	t0 := g.now()
+	for _, msg := range m.backlog {
+		r, err := m.state.Process(msg)
+		if err != nil {
+			return nil, fmt.Errorf("member %d catching up: %w", op.Actor, err)
+		}
+		if r.Outcome != nil {
+			out.Sender.Add(opsOf(r.Outcome.Ops))
+		}
+		out.Processed++
+	}
+	out.SenderNanos = g.now() - t0
+	m.backlog = nil
+	if m.state.Epoch() == g.Epoch() {
+		if !bytes.Equal(m.state.EpochAuthenticator(), g.latest.EpochAuthenticator()) {
+			return nil, fmt.Errorf("epoch %d: member %d caught up to a different epoch authenticator", g.Epoch(), op.Actor)
+		}
+		out.Verified = 1
+	}
+	out.Epoch = g.Epoch()
+	return out, nil
+}
+
+// Health implements protocol.HealthReporter.
+func (g *Group) Health() protocol.TreeHealth {
+	t := g.tree()
+	h := protocol.TreeHealth{Leaves: int(t.LeafCount()), Members: len(g.members)}
+	for x := uint32(1); x < t.Width(); x += 2 {
+		p := t.ParentNode(tm.NodeIndex(x))
+		if p == nil {
+			h.BlankParents++
+		} else {
+			h.UnmergedLeaves += len(p.UnmergedLeaves)
+		}
+	}
+	// Mean copath resolution size along a few members' paths.
+	var sum, count int
+	var buf []tm.NodeIndex
+	for i := 0; i < 8 && len(g.order) > 0; i++ {
+		m := g.members[g.order[(i*len(g.order))/8]]
+		_, copath := t.FilteredDirectPath(m.leaf, nil, nil)
+		for _, c := range copath {
+			buf = t.AppendResolution(buf[:0], c)
+			sum += len(buf)
+			count++
+		}
+	}
+	if count > 0 {
+		h.MeanResolution = float64(sum) / float64(count)
+	}
+	return h
+}

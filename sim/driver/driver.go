@@ -1,0 +1,306 @@
+package driver
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"hash"
+	"math/rand/v2"
+
+	"cgkalab/models/protocol"
+	"cgkalab/sim"
+	"cgkalab/sim/metrics"
+	"cgkalab/sim/network"
+	"cgkalab/sim/workload"
+)
+
+// Driver runs simulations with the protocols it knows.
+type Driver struct {
+	// Protocols maps a protocol name to the factory of its groups.
+	Protocols map[string]protocol.Factory
+	// Clock, if set, measures CPU time of the real operations (monotonic
+	// nanoseconds). Only CPU columns depend on it.
+	Clock func() int64
+}
+
+// Stats are a run's engine counters.
+type Stats struct {
+	Events     uint64 // events handled
+	MaxPending int    // largest number of pending events
+	Commits    int    // commits accepted
+	Lost       int    // commits refused by the delivery service (lost races)
+	Rejected   int    // operations the protocol refused
+	Rejoins    int    // members whose backlog was too long
+}
+
+// Result is everything a run recorded.
+type Result struct {
+	Mode   string
+	Events []metrics.Event
+	Health []metrics.Health
+	Stats  Stats
+	// Members are per-member byte totals at the end of the run.
+	Members []network.MemberBytes
+	// AuthDigest is SHA-256 over the authenticators (MLS epoch
+	// authenticators) after every event: equal digests mean the runs' group
+	// states agreed event by event.
+	AuthDigest []byte
+}
+
+// evKind is a simulation event.
+type evKind uint8
+
+const (
+	evJoin evKind = iota + 1
+	evLeave
+	evUpdate       // group-level Poisson: a random member updates
+	evMemberUpdate // periodic per member
+	evMessage
+	evMemberMessage
+	evOnline
+	evOffline
+	evCommitTick
+	evCommitNow
+	evEvict
+	evHealth
+	evProgress
+)
+
+type event struct {
+	kind   evKind
+	member protocol.MemberID
+	gen    uint32 // a member's incarnation, for lazy cancellation
+}
+
+// run is the state of one simulation.
+type run struct {
+	cfg     *Config
+	eng     sim.Engine[event]
+	group   protocol.Group
+	net     *network.Service
+	rec     *metrics.Recorder
+	streams sim.Streams
+	wl      *rand.Rand // workload draws
+	pick    *rand.Rand // who acts
+	lat     *rand.Rand // latencies
+	sess    *rand.Rand // online sessions
+
+	members   []protocol.MemberID // current members, in join order
+	index     map[protocol.MemberID]int
+	gen       map[protocol.MemberID]uint32
+	cycling   map[protocol.MemberID]bool // members with offline sessions
+	updatedAt map[protocol.MemberID]sim.Time
+	offlineAt map[protocol.MemberID]int // accepted commits when the member went offline
+	nextID    protocol.MemberID
+	pending   int // proposals waiting for a commit
+	lastAcc   sim.Time
+	stats     Stats
+	auth      hash.Hash
+}
+
+// Run performs one simulation of cfg with the given seed.
+func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress func(done, total sim.Time)) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	factory, ok := d.Protocols[cfg.Protocol]
+	if !ok {
+		return nil, fmt.Errorf("protocol %q is not available", cfg.Protocol)
+	}
+	streams := sim.NewStreams(seed)
+	r := &run{cfg: cfg, streams: streams,
+		wl: streams.Stream("workload"), pick: streams.Stream("committer"),
+		lat: streams.Stream("network"), sess: streams.Stream("sessions"),
+		index: map[protocol.MemberID]int{}, gen: map[protocol.MemberID]uint32{},
+		cycling: map[protocol.MemberID]bool{}, updatedAt: map[protocol.MemberID]sim.Time{},
+		offlineAt: map[protocol.MemberID]int{}, auth: sha256.New()}
+	r.net = network.NewService()
+	r.rec = metrics.NewRecorder()
+	g, err := factory(protocol.Env{Suite: cfg.Suite, Mode: cfg.Mode(), Sample: cfg.Sample,
+		Online: r.net.Online, Rand: streams.Reader("protocol"), Pick: streams.Stream("sample"), Clock: d.Clock})
+	if err != nil {
+		return nil, err
+	}
+	r.group = g
+	if err := r.start(); err != nil {
+		return nil, err
+	}
+	step := max(cfg.Duration/100, sim.Second)
+	err = r.eng.Run(cfg.Duration, func(now sim.Time, ev event) error {
+		if ev.kind == evProgress {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if progress != nil {
+				progress(now, cfg.Duration)
+			}
+			return r.eng.Schedule(step, ev)
+		}
+		return r.handle(now, ev)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if progress != nil {
+		progress(cfg.Duration, cfg.Duration)
+	}
+	st := r.eng.Stats()
+	r.stats.Events, r.stats.MaxPending = st.Processed, st.MaxPending
+	return &Result{Mode: cfg.Mode(), Events: r.rec.Events(), Health: r.rec.Health(), Stats: r.stats,
+		Members: r.net.Totals(), AuthDigest: r.auth.Sum(nil)}, nil
+}
+
+// start creates the group and schedules the first events.
+func (r *run) start() error {
+	w := &r.cfg.Workload
+	creator := r.newMember()
+	var others []protocol.MemberID
+	for range w.Initial - 1 {
+		others = append(others, r.newMember())
+	}
+	r.net.Join(creator)
+	if err := r.apply(0, protocol.Op{Kind: protocol.OpCreate, Actor: creator, Targets: others}, "create"); err != nil {
+		return err
+	}
+	for _, a := range []struct {
+		arr  workload.Arrival
+		kind evKind
+	}{{w.Joins, evJoin}, {w.Leaves, evLeave}, {w.Updates, evUpdate}, {w.Messages, evMessage}} {
+		if !a.arr.Enabled() {
+			continue
+		}
+		if a.arr.PerMember && a.arr.Process == "periodic" {
+			k := evMemberUpdate
+			if a.kind == evMessage {
+				k = evMemberMessage
+			}
+			for _, m := range r.members {
+				if err := r.schedulePeriodic(m, k, true); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if err := r.eng.At(r.gap(a.arr), event{kind: a.kind}); err != nil {
+			return err
+		}
+	}
+	if w.Commit.When == "periodic" {
+		if err := r.eng.At(w.Commit.Every, event{kind: evCommitTick}); err != nil {
+			return err
+		}
+	}
+	if w.Policy.MaxUpdateAge > 0 {
+		if err := r.eng.At(w.Policy.MaxUpdateAge/4, event{kind: evEvict}); err != nil {
+			return err
+		}
+	}
+	if err := r.eng.At(0, event{kind: evHealth}); err != nil {
+		return err
+	}
+	return r.eng.At(0, event{kind: evProgress})
+}
+
+// newMember registers a client and, if it cycles online and offline, its
+// first session.
+func (r *run) newMember() protocol.MemberID {
+	id := r.nextID
+	r.nextID++
+	r.index[id] = len(r.members)
+	r.members = append(r.members, id)
+	r.gen[id]++
+	if off := r.cfg.Workload.Offline; off.Share > 0 && r.sess.Float64() < off.Share {
+		r.cycling[id] = true
+		r.eng.Schedule(sim.FromSeconds(off.Online.Sample(r.sess)), event{kind: evOffline, member: id, gen: r.gen[id]})
+	}
+	return id
+}
+
+// dropMember forgets a member that left or was removed.
+func (r *run) dropMember(id protocol.MemberID) {
+	i, ok := r.index[id]
+	if !ok {
+		return
+	}
+	last := r.members[len(r.members)-1]
+	r.members[i] = last
+	r.index[last] = i
+	r.members = r.members[:len(r.members)-1]
+	delete(r.index, id)
+	r.gen[id]++ // cancels its pending events
+	delete(r.cycling, id)
+	delete(r.updatedAt, id)
+	delete(r.offlineAt, id)
+	r.net.Leave(id)
+}
+
+// gap draws the time to the next arrival of a group-level process; a
+// per-member Poisson process is the superposition of the members'.
+func (r *run) gap(a workload.Arrival) sim.Time {
+	mean := a.Every.Seconds()
+	if a.PerMember {
+		mean /= float64(max(1, len(r.members)))
+	}
+	if a.Process == "periodic" {
+		return sim.FromSeconds(mean)
+	}
+	return sim.FromSeconds(sim.Exponential(r.wl, mean))
+}
+
+// schedulePeriodic schedules a member's next periodic update or message
+// (kind evMemberUpdate or evMemberMessage); first is the first time, which
+// gets a random phase so members do not act in lockstep.
+func (r *run) schedulePeriodic(m protocol.MemberID, kind evKind, first bool) error {
+	every := r.cfg.Workload.Updates.Every
+	if kind == evMemberMessage {
+		every = r.cfg.Workload.Messages.Every
+	}
+	d := every
+	if first {
+		d = sim.Time(r.wl.Int64N(int64(every))) + 1
+	}
+	return r.eng.Schedule(d, event{kind: kind, member: m, gen: r.gen[m]})
+}
+
+// randomMember returns a uniformly chosen online member, if any.
+func (r *run) randomMember(rng *rand.Rand) (protocol.MemberID, bool) {
+	for range 64 {
+		if len(r.members) == 0 {
+			return 0, false
+		}
+		m := r.members[rng.IntN(len(r.members))]
+		if r.net.Online(m) {
+			return m, true
+		}
+	}
+	for _, m := range r.members {
+		if r.net.Online(m) {
+			return m, true
+		}
+	}
+	return 0, false
+}
+
+// committer chooses who commits now (workload.Commit.Committer).
+func (r *run) committer() (protocol.MemberID, bool) {
+	c := r.cfg.Workload.Commit
+	switch c.Committer {
+	case "designated":
+		// The creator while it is a member and online, else anyone.
+		if _, ok := r.index[0]; ok && r.net.Online(0) {
+			return 0, true
+		}
+	case "admins":
+		// The first Admins clients are admins; an online one commits.
+		var admins []protocol.MemberID
+		for id := range protocol.MemberID(c.Admins) {
+			if _, ok := r.index[id]; ok && r.net.Online(id) {
+				admins = append(admins, id)
+			}
+		}
+		if len(admins) > 0 {
+			return admins[r.pick.IntN(len(admins))], true
+		}
+	}
+	return r.randomMember(r.pick)
+}

@@ -1,0 +1,78 @@
+package driver_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"cgkalab/models/mlsgroup"
+	"cgkalab/models/protocol"
+	"cgkalab/sim"
+	"cgkalab/sim/driver"
+	"cgkalab/sim/network"
+	"cgkalab/sim/workload"
+)
+
+func smallConfig(mode string) *driver.Config {
+	return &driver.Config{
+		Protocol: "mls", Suite: 1, Fidelity: mode, Sample: 3, Duration: 6 * sim.Hour,
+		Workload: workload.Config{
+			Initial:     12,
+			Joins:       workload.Arrival{Process: "poisson", Every: 40 * sim.Minute},
+			Leaves:      workload.Arrival{Process: "poisson", Every: 50 * sim.Minute},
+			Updates:     workload.Arrival{Process: "poisson", Every: 4 * sim.Hour, PerMember: true},
+			Messages:    workload.Arrival{Process: "poisson", Every: 2 * sim.Hour, PerMember: true},
+			MessageSize: sim.Dist{Kind: sim.DistFixed, Value: 100},
+			Offline: workload.Offline{Share: 0.3,
+				Online:  sim.Dist{Kind: sim.DistExponential, Value: 3600},
+				Offline: sim.Dist{Kind: sim.DistExponential, Value: 1800}},
+			Commit: workload.Commit{Committer: "any", When: "periodic", Every: 15 * sim.Minute, Path: "always", Updates: "proposal"},
+		},
+		Network: network.Config{Latency: sim.Dist{Kind: sim.DistFixed, Value: 0.05}},
+	}
+}
+
+func newDriver() *driver.Driver {
+	return &driver.Driver{Protocols: map[string]protocol.Factory{"mls": mlsgroup.New}}
+}
+
+// TestFullAndSampledAgree runs one small spec in both fidelity modes: the
+// byte counts and epoch authenticators of every event must be identical.
+func TestFullAndSampledAgree(t *testing.T) {
+	d := newDriver()
+	full, err := d.Run(context.Background(), smallConfig("full"), 7, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sampled, err := d.Run(context.Background(), smallConfig("sampled"), 7, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Mode != "full" || sampled.Mode != "sampled" {
+		t.Fatalf("modes %s, %s", full.Mode, sampled.Mode)
+	}
+	if len(full.Events) != len(sampled.Events) {
+		t.Fatalf("%d events in full mode, %d in sampled", len(full.Events), len(sampled.Events))
+	}
+	commits := 0
+	for i := range full.Events {
+		f, s := full.Events[i], sampled.Events[i]
+		if f.Kind != s.Kind || f.BytesUp != s.BytesUp || f.BytesDown != s.BytesDown || f.Epoch != s.Epoch || f.Members != s.Members {
+			t.Fatalf("event %d differs:\nfull    %+v\nsampled %+v", i, f, s)
+		}
+		if f.Kind == "commit" {
+			commits++
+		}
+	}
+	if commits < 5 {
+		t.Errorf("only %d commits: the spec does not exercise the protocol", commits)
+	}
+	if !bytes.Equal(full.AuthDigest, sampled.AuthDigest) {
+		t.Error("epoch authenticators differ between full and sampled mode")
+	}
+	for i := range full.Members {
+		if full.Members[i] != sampled.Members[i] {
+			t.Fatalf("member traffic differs: %+v vs %+v", full.Members[i], sampled.Members[i])
+		}
+	}
+}
