@@ -1,0 +1,208 @@
+package main
+
+import (
+	"encoding/csv"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"cgkalab/bench"
+	"cgkalab/models/suite"
+)
+
+const sizesUsage = `usage: cgkalab sizes [--suites all|1,2,...] [--max-built K] [--max-warm K] [--format text|csv]
+
+Prints the exact encoded sizes of real MLS messages made by cgkalab's
+RFC 9420 code, per cipher suite: a KeyPackage, each proposal type (as
+PublicMessage and PrivateMessage), a full-path Commit at n = 8, 64, 512,
+4096, 2^14, 2^17 and 2^20 members in a warm and a freshly built tree,
+and a Welcome (with and without the ratchet tree) with its GroupInfo for
+n = 8, 64 and 512.
+
+  --suites      suite code points, decimal or 0x-hex, or all (default all)
+  --max-built K measure built-tree commits up to n = 2^K (default 14; a
+                built commit costs about n/2 HPKE encryptions, so 17 and
+                20 take minutes, much longer for P-521 and X448)
+  --max-warm K  measure warm-tree commits up to n = 2^K (default 20)
+  --format      text (an aligned table per suite) or csv (one row per
+                suite, message, form, shape and n)
+
+Progress goes to stderr, the tables to stdout.
+`
+
+const sizesNotes = `Encoded bytes of real MLS messages (RFC 9420) made by cgkalab's code.
+Parameters: group_id 16 bytes; basic credentials with 16-byte identities;
+no extensions; empty authenticated_data; PrivateMessages unpadded.
+Commit, full path: empty proposal list, sent by the last leaf; warm = every
+parent node holds a key; built = one creator added everyone in one commit,
+so only its direct path holds keys (about n/2 path ciphertexts).
+Welcome rows: the creator of a built group of n members commits the Add of
+one more member (with a path); n is the size before the commit. ECDSA
+signatures are DER, so ECDSA suites' sizes vary by a byte or two per
+signature from message to message.
+`
+
+func runSizes(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sizes", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	suitesFlag := fs.String("suites", "all", "")
+	maxBuilt := fs.Int("max-built", 14, "")
+	maxWarm := fs.Int("max-warm", 20, "")
+	format := fs.String("format", "text", "")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, sizesUsage)
+			return nil
+		}
+		fmt.Fprint(stderr, sizesUsage)
+		return usageError{"sizes: " + err.Error()}
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprint(stderr, sizesUsage)
+		return usageError{fmt.Sprintf("sizes: unexpected argument %q", fs.Arg(0))}
+	}
+	suites, err := parseSuites(*suitesFlag)
+	if err != nil {
+		return usageError{"sizes: --suites: " + err.Error()}
+	}
+	largest := bench.CommitSizes[len(bench.CommitSizes)-1]
+	for _, f := range []struct {
+		name string
+		k    int
+	}{{"--max-built", *maxBuilt}, {"--max-warm", *maxWarm}} {
+		if f.k < 0 || 1<<f.k > largest {
+			return usageError{fmt.Sprintf("sizes: %s %d: want 0 to %d (n = 2^K, the largest size measured is %d)", f.name, f.k, log2(largest), largest)}
+		}
+	}
+	if *format != "text" && *format != "csv" {
+		return usageError{fmt.Sprintf("sizes: --format %q: want text or csv", *format)}
+	}
+	opts := bench.SizeOptions{
+		Warm:    upTo(bench.CommitSizes, *maxWarm),
+		Built:   upTo(bench.CommitSizes, *maxBuilt),
+		Welcome: bench.WelcomeSizes,
+		Seed:    1,
+	}
+
+	var cw *csv.Writer
+	if *format == "csv" {
+		cw = csv.NewWriter(stdout)
+		cw.Write([]string{"suite", "suite_name", "message", "form", "shape", "n", "bytes"})
+	} else {
+		fmt.Fprint(stdout, sizesNotes)
+	}
+	for _, s := range suites {
+		start := time.Now()
+		fmt.Fprintf(stderr, "sizes: %#04x %s\n", uint16(s.ID), s.Name)
+		rows, err := bench.SizeTable(s, opts, stderr)
+		if err != nil {
+			return fmt.Errorf("sizes: suite %#04x: %w", uint16(s.ID), err)
+		}
+		fmt.Fprintf(stderr, "sizes: %#04x done in %s\n", uint16(s.ID), time.Since(start).Round(time.Millisecond))
+		if cw != nil {
+			writeSizesCSV(cw, rows)
+			cw.Flush()
+			if err := cw.Error(); err != nil {
+				return err
+			}
+		} else {
+			fmt.Fprintln(stdout)
+			writeSizesText(stdout, s, rows)
+		}
+	}
+	return nil
+}
+
+// parseSuites reads "all" or a comma-separated list of code points.
+func parseSuites(v string) ([]*suite.Suite, error) {
+	if strings.TrimSpace(v) == "all" {
+		return suite.All(), nil
+	}
+	var out []*suite.Suite
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		id, err := strconv.ParseUint(f, 0, 16)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a cipher suite code point", f)
+		}
+		s, err := suite.ByID(suite.ID(id))
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// upTo returns the sizes at most 2^k.
+func upTo(sizes []int, k int) []int {
+	var out []int
+	for _, n := range sizes {
+		if n <= 1<<k {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func log2(n int) int {
+	k := 0
+	for n > 1 {
+		n >>= 1
+		k++
+	}
+	return k
+}
+
+// writeSizesText prints one suite's rows as an aligned table.
+func writeSizesText(w io.Writer, s *suite.Suite, rows []bench.SizeRow) {
+	title := fmt.Sprintf("%#04x %s", uint16(s.ID), s.Name)
+	if s.Provisional {
+		title += " (provisional code point)"
+	}
+	fmt.Fprintln(w, title)
+	msgW, formW := len("message"), len("form")
+	for _, r := range rows {
+		msgW, formW = max(msgW, len(r.Message)), max(formW, len(r.Form))
+	}
+	fmt.Fprintf(w, "  %-*s  %-*s  %-5s  %9s  %10s\n", msgW, "message", formW, "form", "shape", "n", "bytes")
+	for i, r := range rows {
+		if i > 0 && group(rows[i-1]) != group(r) {
+			fmt.Fprintln(w)
+		}
+		n := ""
+		if r.N > 0 {
+			n = strconv.Itoa(r.N)
+		}
+		fmt.Fprintf(w, "  %-*s  %-*s  %-5s  %9s  %10d\n", msgW, r.Message, formW, r.Form, r.Shape, n, r.Bytes)
+	}
+}
+
+// group separates the table's blocks: KeyPackage and proposals, commits
+// per shape, Welcome measurements per n.
+func group(r bench.SizeRow) string {
+	switch {
+	case r.N == 0:
+		return "messages"
+	case r.Message == bench.MsgCommitPath:
+		return "commit " + string(r.Shape)
+	}
+	return "welcome " + strconv.Itoa(r.N)
+}
+
+func writeSizesCSV(cw *csv.Writer, rows []bench.SizeRow) {
+	for _, r := range rows {
+		n := ""
+		if r.N > 0 {
+			n = strconv.Itoa(r.N)
+		}
+		cw.Write([]string{fmt.Sprintf("%#04x", uint16(r.Suite.ID)), r.Suite.Name, r.Message, r.Form, string(r.Shape), n, strconv.Itoa(r.Bytes)})
+	}
+}
