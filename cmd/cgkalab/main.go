@@ -3,11 +3,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/debug"
 )
 
@@ -40,7 +42,10 @@ Usage:
   cgkalab <command> [arguments]
 
 Commands:
+  run         run an experiment (default: the built-in one) and write results and figures
   bench tree  commit creation/processing cost vs its own cryptography
+  conformance run the official MLS test vectors found in a directory
+  sizes       exact wire sizes of MLS messages per cipher suite and group size
   version     print the version of this build
   help        print this help
 
@@ -56,8 +61,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
+	case "run":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		return runRun(ctx, rest, stdout, stderr)
 	case "bench":
 		return runBench(rest, stdout, stderr)
+	case "conformance":
+		return runConformance(rest, stdout, stderr)
+	case "sizes":
+		return runSizes(rest, stdout, stderr)
 	case "version", "--version":
 		return runVersion(rest, stdout)
 	default:

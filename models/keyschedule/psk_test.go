@@ -3,50 +3,10 @@ package keyschedule
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"testing"
 
-	"cgkalab/models/suite"
-	"cgkalab/models/vectors"
-	"cgkalab/models/vectors/vectortest"
 	"cgkalab/models/wire"
 )
-
-// pskCase is one entry of psk_secret.json (test-vectors.md, "Pre-Shared
-// Keys").
-type pskCase struct {
-	CipherSuite suite.ID `json:"cipher_suite"`
-	PSKs        []struct {
-		PSKID    vectors.Hex `json:"psk_id"`
-		PSK      vectors.Hex `json:"psk"`
-		PSKNonce vectors.Hex `json:"psk_nonce"`
-	} `json:"psks"`
-	PSKSecret vectors.Hex `json:"psk_secret"`
-}
-
-func TestPSKSecretVectors(t *testing.T) {
-	var cases []pskCase
-	vectortest.Load(t, "psk_secret.json", &cases)
-	for i, c := range cases {
-		t.Run(fmt.Sprintf("%d/suite=%d/psks=%d", i, c.CipherSuite, len(c.PSKs)), func(t *testing.T) {
-			s, err := suite.ByID(c.CipherSuite)
-			if err != nil {
-				t.Skipf("suite %d not implemented: %v", c.CipherSuite, err)
-			}
-			// A PreSharedKeyID of external type from each psk_id and
-			// psk_nonce, then psk_secret from those and the psk values.
-			psks := make([]PSK, len(c.PSKs))
-			for j, p := range c.PSKs {
-				psks[j] = PSK{ID: PreSharedKeyID{Type: PSKTypeExternal, ID: p.PSKID, Nonce: p.PSKNonce}, Secret: p.PSK}
-			}
-			got, err := NewPSKSecret(s, psks)
-			if err != nil {
-				t.Fatal(err)
-			}
-			equal(t, "psk_secret", got, c.PSKSecret)
-		})
-	}
-}
 
 func TestPreSharedKeyIDEncoding(t *testing.T) {
 	nonce := bytes.Repeat([]byte{0xaa}, 2)

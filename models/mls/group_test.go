@@ -5,12 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"testing"
 
 	rt "cgkalab/models/ratchettree"
 	"cgkalab/models/suite"
 	tm "cgkalab/models/treemath"
 )
+
+// testRand returns a deterministic random source for tests.
+func testRand(seed uint64) *rand.ChaCha8 {
+	var s [32]byte
+	s[0], s[1] = byte(seed), byte(seed>>8)
+	return rand.NewChaCha8(s)
+}
 
 // fleet is a set of members of one group, each with its own state.
 type fleet struct {

@@ -22,6 +22,16 @@ func signGroupInfo(s *suite.Suite, gi *GroupInfo, key *suite.SignaturePrivateKey
 	return err
 }
 
+// Verify checks the GroupInfo's signature with the signer's signature
+// public key: VerifyWithLabel(., "GroupInfoTBS", GroupInfoTBS) (RFC 9420,
+// Section 12.4.3). A bad signature wraps ErrRejected.
+func (g *GroupInfo) Verify(s *suite.Suite, signerPub []byte) error {
+	if err := s.VerifyWithLabel(signerPub, "GroupInfoTBS", encode(g.marshalTBS), g.Signature); err != nil {
+		return fmt.Errorf("GroupInfo: %v: %w", err, ErrRejected)
+	}
+	return nil
+}
+
 // verifyGroupInfo checks a GroupInfo's signature against its signer's
 // leaf in tree.
 func verifyGroupInfo(s *suite.Suite, gi *GroupInfo, tree *rt.Tree) error {
@@ -29,10 +39,7 @@ func verifyGroupInfo(s *suite.Suite, gi *GroupInfo, tree *rt.Tree) error {
 	if leaf == nil {
 		return rejectf("GroupInfo signer %d is a blank leaf", gi.Signer)
 	}
-	if err := s.VerifyWithLabel(leaf.SignatureKey, "GroupInfoTBS", encode(gi.marshalTBS), gi.Signature); err != nil {
-		return fmt.Errorf("GroupInfo: %v: %w", err, ErrRejected)
-	}
-	return nil
+	return gi.Verify(s, leaf.SignatureKey)
 }
 
 // GroupInfo returns a signed GroupInfo for the current epoch, with the
@@ -108,17 +115,15 @@ func (g *Group) welcome(next *epoch, tag []byte, a *applied, pp *treekem.Pending
 	return &MLSMessage{WireFormat: WireWelcome, Welcome: w}, nil
 }
 
-// Join processes a Welcome for the KeyPackage kp (RFC 9420, Section
-// 12.4.3.1). tree is the group's ratchet tree, or nil when the GroupInfo
-// carries it; Join takes ownership of it.
-func Join(s *suite.Suite, w *Welcome, kp *KeyPackageBundle, tree *rt.Tree, cfg Config) (*Group, error) {
-	if cfg.SecretTree == (keyschedule.SecretTreeConfig{}) {
-		cfg.SecretTree = keyschedule.DefaultSecretTreeConfig()
+// DecryptGroupSecrets finds the entry of the Welcome's secrets addressed
+// to kp (by KeyPackageRef) and decrypts it with the KeyPackage's init key:
+// DecryptWithLabel(init_key, "Welcome", encrypted_group_info, kem_output,
+// ciphertext) (RFC 9420, Section 12.4.3.1). Failures wrap ErrRejected.
+func (w *Welcome) DecryptGroupSecrets(s *suite.Suite, kp *KeyPackage, initKey *suite.HPKEPrivateKey) (*GroupSecrets, error) {
+	if w.CipherSuite != s.ID || kp.CipherSuite != s.ID {
+		return nil, rejectf("Welcome suite %#04x, KeyPackage suite %#04x, expected %#04x", uint16(w.CipherSuite), uint16(kp.CipherSuite), uint16(s.ID))
 	}
-	if w.CipherSuite != s.ID || kp.KeyPackage.CipherSuite != s.ID {
-		return nil, rejectf("Welcome suite %#04x, KeyPackage suite %#04x, expected %#04x", uint16(w.CipherSuite), uint16(kp.KeyPackage.CipherSuite), uint16(s.ID))
-	}
-	ref := kp.KeyPackage.Ref(s)
+	ref := kp.Ref(s)
 	var egs *EncryptedGroupSecrets
 	for i := range w.Secrets {
 		if bytes.Equal(w.Secrets[i].NewMember, ref) {
@@ -128,13 +133,55 @@ func Join(s *suite.Suite, w *Welcome, kp *KeyPackageBundle, tree *rt.Tree, cfg C
 	if egs == nil {
 		return nil, rejectf("Welcome holds no secrets for this KeyPackage")
 	}
-	gsBytes, err := s.DecryptWithLabel(kp.InitKey, "Welcome", w.EncryptedGroupInfo, egs.Secrets.KEMOutput, egs.Secrets.Ciphertext)
+	gsBytes, err := s.DecryptWithLabel(initKey, "Welcome", w.EncryptedGroupInfo, egs.Secrets.KEMOutput, egs.Secrets.Ciphertext)
 	if err != nil {
 		return nil, fmt.Errorf("group secrets: %v: %w", err, ErrRejected)
 	}
-	var gs GroupSecrets
+	gs := new(GroupSecrets)
 	if err := decode(gsBytes, "GroupSecrets", gs.Unmarshal); err != nil {
 		return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+	}
+	return gs, nil
+}
+
+// DecryptGroupInfo decrypts the Welcome's encrypted_group_info with the
+// welcome_key and welcome_nonce derived from joiner_secret and psk_secret
+// (RFC 9420, Sections 8 and 12.4.3.1) and checks that the GroupInfo is of
+// suite s. It does not verify the signature (see GroupInfo.Verify) or the
+// confirmation tag. Failures wrap ErrRejected.
+func (w *Welcome) DecryptGroupInfo(s *suite.Suite, joiner keyschedule.JoinerSecret, psk keyschedule.PSKSecret) (*GroupInfo, error) {
+	ws, err := joiner.WelcomeSecret(s, psk)
+	if err != nil {
+		return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+	}
+	key, nonce, err := ws.KeyNonce(s)
+	if err != nil {
+		return nil, err
+	}
+	giBytes, err := s.Open(key, nonce, nil, w.EncryptedGroupInfo)
+	if err != nil {
+		return nil, fmt.Errorf("GroupInfo: %v: %w", err, ErrRejected)
+	}
+	gi := new(GroupInfo)
+	if err := decode(giBytes, "GroupInfo", gi.Unmarshal); err != nil {
+		return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+	}
+	if gi.GroupContext.CipherSuite != s.ID {
+		return nil, rejectf("GroupInfo suite %#04x", uint16(gi.GroupContext.CipherSuite))
+	}
+	return gi, nil
+}
+
+// Join processes a Welcome for the KeyPackage kp (RFC 9420, Section
+// 12.4.3.1). tree is the group's ratchet tree, or nil when the GroupInfo
+// carries it; Join takes ownership of it.
+func Join(s *suite.Suite, w *Welcome, kp *KeyPackageBundle, tree *rt.Tree, cfg Config) (*Group, error) {
+	if cfg.SecretTree == (keyschedule.SecretTreeConfig{}) {
+		cfg.SecretTree = keyschedule.DefaultSecretTreeConfig()
+	}
+	gs, err := w.DecryptGroupSecrets(s, kp.KeyPackage, kp.InitKey)
+	if err != nil {
+		return nil, err
 	}
 	joiner := keyschedule.JoinerSecret(gs.JoinerSecret)
 	var psks []keyschedule.PSK
@@ -149,32 +196,17 @@ func Join(s *suite.Suite, w *Welcome, kp *KeyPackageBundle, tree *rt.Tree, cfg C
 	if err != nil {
 		return nil, err
 	}
-	ws, err := joiner.WelcomeSecret(s, psk)
-	if err != nil {
-		return nil, fmt.Errorf("%v: %w", err, ErrRejected)
-	}
-	key, nonce, err := ws.KeyNonce(s)
+	gi, err := w.DecryptGroupInfo(s, joiner, psk)
 	if err != nil {
 		return nil, err
 	}
-	giBytes, err := s.Open(key, nonce, nil, w.EncryptedGroupInfo)
-	if err != nil {
-		return nil, fmt.Errorf("GroupInfo: %v: %w", err, ErrRejected)
-	}
-	var gi GroupInfo
-	if err := decode(giBytes, "GroupInfo", gi.Unmarshal); err != nil {
-		return nil, fmt.Errorf("%v: %w", err, ErrRejected)
-	}
-	if gi.GroupContext.CipherSuite != s.ID {
-		return nil, rejectf("GroupInfo suite %#04x", uint16(gi.GroupContext.CipherSuite))
-	}
-	if tree, err = treeFor(s, &gi, tree); err != nil {
+	if tree, err = treeFor(s, gi, tree); err != nil {
 		return nil, err
 	}
-	if err := verifyGroupInfo(s, &gi, tree); err != nil {
+	if err := verifyGroupInfo(s, gi, tree); err != nil {
 		return nil, err
 	}
-	if err := checkJoinTree(s, &gi, tree, cfg); err != nil {
+	if err := checkJoinTree(s, gi, tree, cfg); err != nil {
 		return nil, err
 	}
 	mine := kp.KeyPackage.LeafNode.Bytes()

@@ -2,12 +2,15 @@ package ratchettree
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"testing"
 
 	"cgkalab/models/suite"
 	tm "cgkalab/models/treemath"
+	"cgkalab/models/vectors"
+	"cgkalab/models/wire"
 )
 
 func testSuite(t testing.TB) *suite.Suite {
@@ -162,7 +165,9 @@ func TestUnmarshalMalformed(t *testing.T) {
 }
 
 // FuzzUnmarshal: arbitrary input decodes or errors, never panics, and a
-// decoded tree re-encodes to the same bytes and can be hashed.
+// decoded tree re-encodes to the same bytes and can be hashed and
+// validated as a joiner would. The corpus is seeded from the trees of the
+// official vectors when they are present.
 func FuzzUnmarshal(f *testing.F) {
 	s := testSuite(f)
 	rng := rand.NewChaCha8([32]byte{5})
@@ -171,9 +176,15 @@ func FuzzUnmarshal(f *testing.F) {
 	tree.Add(newLeaf(f, s, rng))
 	tree.Add(newLeaf(f, s, rng))
 	f.Add(tree.Bytes())
+	for _, seed := range vectorTrees(f) {
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tr, err := Unmarshal(s, data)
 		if err != nil {
+			if !errors.Is(err, wire.ErrMalformed) && !errors.Is(err, ErrInvalidTree) {
+				t.Fatalf("error %v wraps neither wire.ErrMalformed nor ErrInvalidTree", err)
+			}
 			return
 		}
 		if !bytes.Equal(tr.Bytes(), data) {
@@ -181,7 +192,39 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 		tr.TreeHash()
 		tr.VerifyParentHashes()
+		tr.Validate(&LeafPolicy{})
 	})
+}
+
+// vectorTrees returns the suite-1 ratchet trees of messages.json,
+// tree-validation.json and tree-operations.json, or nothing when the
+// vectors are absent.
+func vectorTrees(tb testing.TB) [][]byte {
+	dir, err := vectors.Dir()
+	if err != nil {
+		return nil
+	}
+	var out [][]byte
+	for _, src := range []struct{ file, field string }{
+		{"messages.json", "ratchet_tree"},
+		{"tree-validation.json", "tree"},
+		{"tree-operations.json", "tree_before"},
+	} {
+		var cases []map[string]json.RawMessage
+		if err := vectors.Decode(dir, src.file, &cases); err != nil {
+			continue // absent; a malformed file fails the vector tests
+		}
+		for _, c := range cases {
+			if cs, ok := c["cipher_suite"]; ok && string(cs) != "1" {
+				continue
+			}
+			var h vectors.Hex
+			if json.Unmarshal(c[src.field], &h) == nil && len(h) > 0 {
+				out = append(out, h)
+			}
+		}
+	}
+	return out
 }
 
 // TestRollback stages random changes, including growth and truncation,

@@ -4,8 +4,17 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 )
+
+// seeded returns a deterministic random source for tests.
+func seeded(seed uint64) *rand.ChaCha8 {
+	var s [32]byte
+	s[0] = byte(seed)
+	s[1] = byte(seed >> 8)
+	return rand.NewChaCha8(s)
+}
 
 // forEachSuite runs f as a subtest for every registered suite.
 func forEachSuite(t *testing.T, f func(t *testing.T, s *Suite)) {

@@ -5,70 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
-
-	"cgkalab/models/vectors/vectortest"
 )
-
-// treeMathCase is one entry of tree-math.json (mls-implementations
-// test-vectors.md, "Tree Math"). Nullable entries are *uint32: nil means
-// "no such node".
-type treeMathCase struct {
-	NLeaves uint32    `json:"n_leaves"`
-	NNodes  uint32    `json:"n_nodes"`
-	Root    uint32    `json:"root"`
-	Left    []*uint32 `json:"left"`
-	Right   []*uint32 `json:"right"`
-	Parent  []*uint32 `json:"parent"`
-	Sibling []*uint32 `json:"sibling"`
-}
-
-func TestVectors(t *testing.T) {
-	var cases []treeMathCase
-	vectortest.Load(t, "tree-math.json", &cases)
-	if len(cases) == 0 {
-		t.Fatal("tree-math.json holds no cases")
-	}
-	for _, c := range cases {
-		t.Run(fmt.Sprintf("n_leaves=%d", c.NLeaves), func(t *testing.T) {
-			n := LeafCount(c.NLeaves)
-			if !n.Valid() {
-				t.Fatalf("n_leaves=%d is not a valid tree size", c.NLeaves)
-			}
-			if got := n.Width(); got != c.NNodes {
-				t.Errorf("Width = %d, want n_nodes %d", got, c.NNodes)
-			}
-			if got, ok := Root(n); !ok || uint32(got) != c.Root {
-				t.Errorf("Root = %d, %v, want %d", got, ok, c.Root)
-			}
-			checks := []struct {
-				name string
-				want []*uint32
-				f    func(NodeIndex) (NodeIndex, bool)
-			}{
-				{"left", c.Left, Left},
-				{"right", c.Right, Right},
-				{"parent", c.Parent, func(x NodeIndex) (NodeIndex, bool) { return Parent(x, n) }},
-				{"sibling", c.Sibling, func(x NodeIndex) (NodeIndex, bool) { return Sibling(x, n) }},
-			}
-			for _, ch := range checks {
-				if uint32(len(ch.want)) != c.NNodes {
-					t.Errorf("%s has %d entries, want n_nodes %d", ch.name, len(ch.want), c.NNodes)
-				}
-				for i, w := range ch.want {
-					got, ok := ch.f(NodeIndex(i))
-					switch {
-					case w == nil && ok:
-						t.Errorf("%s[%d] = %d, want null", ch.name, i, got)
-					case w != nil && !ok:
-						t.Errorf("%s[%d] = null, want %d", ch.name, i, *w)
-					case w != nil && uint32(got) != *w:
-						t.Errorf("%s[%d] = %d, want %d", ch.name, i, got, *w)
-					}
-				}
-			}
-		})
-	}
-}
 
 // Reference model: the Python of RFC 9420, Appendix C, transcribed
 // literally with loops in uint64 so it cannot overflow.

@@ -3,43 +3,10 @@ package wire
 import (
 	"bytes"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
-
-	"cgkalab/models/vectors"
-	"cgkalab/models/vectors/vectortest"
 )
-
-// deserialization.json: each header decodes to its length (test-vectors.md,
-// "Vector Deserialization"), and we re-encode it to the same bytes since the
-// official headers are minimal.
-type deserializationCase struct {
-	Header vectors.Hex `json:"vlbytes_header"`
-	Length int         `json:"length"`
-}
-
-func TestDeserializationVectors(t *testing.T) {
-	var cases []deserializationCase
-	vectortest.Load(t, "deserialization.json", &cases)
-	if len(cases) == 0 {
-		t.Fatal("deserialization.json holds no cases")
-	}
-	for i, c := range cases {
-		r := NewReader(c.Header, "vlbytes header")
-		got := r.Varint()
-		r.ExpectEnd()
-		if err := r.Err(); err != nil {
-			t.Errorf("case %d (%x): %v", i, c.Header, err)
-			continue
-		}
-		if got != c.Length {
-			t.Errorf("case %d (%x): length %d, want %d", i, c.Header, got, c.Length)
-		}
-		if enc := AppendVarint(nil, c.Length); !bytes.Equal(enc, c.Header) {
-			t.Errorf("case %d: encoding %d gave %x, want %x", i, c.Length, enc, c.Header)
-		}
-	}
-}
 
 func TestVarintRFCExamples(t *testing.T) {
 	// RFC 9420, Section 2.1.2.
@@ -109,6 +76,36 @@ func TestMalformed(t *testing.T) {
 				t.Errorf("error %q lacks %q or the type name", err, c.reason)
 			}
 		})
+	}
+}
+
+// A length header is checked against the bytes left before anything is
+// allocated for it: a header claiming 2^30-1 bytes in a short input
+// fails without allocating its length.
+func TestLengthHeaderBoundsAllocation(t *testing.T) {
+	input := append([]byte{0xbf, 0xff, 0xff, 0xff}, make([]byte, 16)...)
+	for _, c := range []struct {
+		name   string
+		decode func(r *Reader)
+	}{
+		{"OpaqueCopy", func(r *Reader) { r.OpaqueCopy() }},
+		{"String", func(r *Reader) { _ = r.String() }},
+		{"Vector", func(r *Reader) { r.Vector(func(r *Reader) { r.U8() }) }},
+		{"Raw", func(r *Reader) { r.Raw(MaxVarint) }},
+	} {
+		name, decode := c.name, c.decode
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		const runs = 100
+		for range runs {
+			if err := Unmarshal(input, "Big", decode); !errors.Is(err, ErrMalformed) {
+				t.Fatalf("%s: %v, want ErrMalformed", name, err)
+			}
+		}
+		runtime.ReadMemStats(&after)
+		if per := (after.TotalAlloc - before.TotalAlloc) / runs; per > 4096 {
+			t.Errorf("%s: %d bytes allocated per failed decode of a %d-byte input", name, per, len(input))
+		}
 	}
 }
 

@@ -11,9 +11,10 @@ import (
 	"cgkalab/models/vectors"
 )
 
-// Load decodes the vector file name into v, or skips tb when the vectors
-// directory is absent. Under CI (CI=true) an absent directory fails tb.
-func Load(tb testing.TB, name string, v any) {
+// Dir returns the vectors directory holding the file name, or skips tb
+// when the directory or the file is absent. Under CI (CI=true) an absent
+// directory fails tb.
+func Dir(tb testing.TB, name string) string {
 	tb.Helper()
 	dir, err := vectors.Dir()
 	if err != nil {
@@ -25,6 +26,13 @@ func Load(tb testing.TB, name string, v any) {
 	if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 		tb.Skipf("skipping: %s not present in %s", name, dir)
 	}
+	return dir
+}
+
+// Load decodes the vector file name into v, or skips tb as Dir does.
+func Load(tb testing.TB, name string, v any) {
+	tb.Helper()
+	dir := Dir(tb, name)
 	if err := vectors.Decode(dir, name, v); err != nil {
 		tb.Fatalf("decoding vectors: %v", err)
 	}

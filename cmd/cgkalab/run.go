@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"cgkalab/experiments"
+	"cgkalab/models/mlsgroup"
+	"cgkalab/models/protocol"
+	"cgkalab/plots"
+	"cgkalab/sim/driver"
+)
+
+const runUsage = `usage: cgkalab run [FILE|default] [--out DIR] [--seed S] [--shard i/N] [--no-plots]
+
+Runs an experiment: with no argument, the built-in default (one simulated day
+of an MLS group with churn, messages and offline members, at three sizes).
+Results go to DIR/<name>/ (default DIR: results): per run an events CSV, a
+tree-health CSV and a JSON record written last; a rerun skips finished runs.
+Then summary.csv and figures under DIR/<name>/plots/. Progress goes to
+stderr, a summary table to stdout.
+
+  --seed S     run only seed S (overrides the file's seeds)
+  --shard i/N  run every N-th run starting at i (0-based), e.g. for job arrays;
+               merging and figures are left to a run without --shard
+  --no-plots   skip the figures
+`
+
+func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	out := fs.String("out", "results", "output directory")
+	seed := fs.Uint64("seed", 0, "run only this seed")
+	shardFlag := fs.String("shard", "", "i/N")
+	noPlots := fs.Bool("no-plots", false, "skip figures")
+	// Allow the experiment before or after the flags.
+	var positional []string
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			fmt.Fprint(stderr, runUsage)
+			return usageError{"run: " + err.Error()}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(positional) > 1 {
+		fmt.Fprint(stderr, runUsage)
+		return usageError{fmt.Sprintf("run: one experiment at a time, got %q", positional)}
+	}
+	var spec *experiments.Spec
+	switch {
+	case len(positional) == 0 || positional[0] == "default":
+		spec = experiments.Default()
+	default:
+		var err error
+		if spec, err = experiments.Load(positional[0]); err != nil {
+			return err
+		}
+	}
+	if *seed != 0 {
+		spec.Seeds = []uint64{*seed}
+	}
+	var shard experiments.Shard
+	if *shardFlag != "" {
+		var err error
+		if shard, err = experiments.ParseShard(*shardFlag); err != nil {
+			return usageError{"run: --shard: " + err.Error()}
+		}
+	}
+
+	start := time.Now()
+	d := &driver.Driver{
+		Protocols: map[string]protocol.Factory{"mls": mlsgroup.New},
+		// CPU accounting: the simulation runs on one goroutine, so elapsed
+		// monotonic time around an operation is its CPU time.
+		Clock: func() int64 { return int64(time.Since(start)) },
+	}
+	runner := &experiments.Runner{Out: *out, Version: version(), Run: d.Run, Progress: progressWriter(stderr)}
+	recs, err := runner.RunAll(ctx, spec, shard)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(*out, spec.Name)
+	if shard.Count <= 1 {
+		if recs, err = experiments.Merge(dir); err != nil {
+			return err
+		}
+		if !*noPlots {
+			files, err := plots.Run(dir, filepath.Join(dir, "plots"), plots.DefaultStyle())
+			if err != nil {
+				return fmt.Errorf("figures: %w", err)
+			}
+			fmt.Fprintf(stderr, "wrote %d figures under %s\n", len(files), filepath.Join(dir, "plots"))
+		}
+	}
+	printSummary(stdout, spec, dir, recs)
+	return nil
+}
+
+// printSummary writes one line per run: the figures a reader asks first.
+func printSummary(w io.Writer, spec *experiments.Spec, dir string, recs []*experiments.Record) {
+	fmt.Fprintf(w, "experiment %s: %d runs, results in %s\n", spec.Name, len(recs), dir)
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "run\tmode\tmembers\tepochs\tcommits\tcommit bytes (mean)\tcommit bytes (p99)\tdown/member/day\tcommit ms (mean)\t")
+	for _, r := range recs {
+		c := r.Summary.Kind("commit")
+		days := r.Config.Duration.Hours() / 24
+		members := max(1, r.Summary.FinalMembers)
+		perMember := float64(r.Summary.BytesDown) / float64(members) / max(days, 1e-9)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%.0f\t%.0f\t%s\t%.2f\t\n", r.Run, r.Mode, r.Summary.FinalMembers, r.Summary.FinalEpoch,
+			c.Count, c.BytesUp.Mean, c.BytesUp.P99, humanBytes(perMember), c.SenderCPU.Mean/1e6)
+	}
+	tw.Flush()
+}
+
+func humanBytes(b float64) string {
+	switch {
+	case b >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", b/(1<<30))
+	case b >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", b/(1<<20))
+	case b >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", b/(1<<10))
+	}
+	return fmt.Sprintf("%.0f B", b)
+}
+
+// progressWriter shows progress lines in place when w is a terminal, and
+// passes them through as lines otherwise (logs, CI).
+func progressWriter(w io.Writer) io.Writer {
+	f, ok := w.(*os.File)
+	if !ok {
+		return w
+	}
+	st, err := f.Stat()
+	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return w
+	}
+	return &inPlace{w: f}
+}
+
+type inPlace struct{ w io.Writer }
+
+func (p *inPlace) Write(b []byte) (int, error) {
+	line := strings.TrimRight(string(b), "\n")
+	_, err := fmt.Fprintf(p.w, "\r\033[K%s", line)
+	if strings.Contains(line, "done") || strings.Contains(line, "skipped") {
+		fmt.Fprintln(p.w)
+	}
+	return len(b), err
+}

@@ -1,0 +1,186 @@
+package plots
+
+import (
+	"cmp"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// record is the part of a run's JSON file the figures use.
+type record struct {
+	Format     int    `json:"format"`
+	Experiment string `json:"experiment"`
+	Run        string `json:"run"`
+	Index      int    `json:"index"`
+	Seed       uint64 `json:"seed"`
+	Mode       string `json:"mode"`
+	Params     []struct {
+		Key   string `json:"key"`
+		Value string `json:"value"`
+	} `json:"params"`
+	Config struct {
+		Workload struct {
+			Initial int `json:"Initial"`
+		} `json:"Workload"`
+	} `json:"config"`
+}
+
+// Initial returns the run's initial group size.
+func (r *record) Initial() int { return r.Config.Workload.Initial }
+
+// readRecords reads every run record in dir, in the experiment's order.
+func readRecords(dir string) ([]*record, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var recs []*record
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || strings.HasPrefix(n, ".") || !strings.HasSuffix(n, ".json") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, n))
+		if err != nil {
+			return nil, err
+		}
+		var r record
+		if err := json.Unmarshal(b, &r); err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, n), err)
+		}
+		if r.Format != 1 || r.Run+".json" != n {
+			return nil, fmt.Errorf("%s: not a cgkalab run record of format 1", filepath.Join(dir, n))
+		}
+		recs = append(recs, &r)
+	}
+	slices.SortStableFunc(recs, func(a, b *record) int {
+		return cmp.Or(cmp.Compare(a.Index, b.Index), strings.Compare(a.Run, b.Run))
+	})
+	return recs, nil
+}
+
+// scanCSV reads the CSV file at path and calls row with the named
+// columns of every row, in the order of cols.
+func scanCSV(path string, cols []string, row func(vals []string) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.ReuseRecord = true
+	header, err := r.Read()
+	if err != nil {
+		return fmt.Errorf("%s: reading the header: %w", path, err)
+	}
+	idx := make([]int, len(cols))
+	for i, c := range cols {
+		if idx[i] = slices.Index(header, c); idx[i] < 0 {
+			return fmt.Errorf("%s: no column %q", path, c)
+		}
+	}
+	vals := make([]string, len(cols))
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		for i, j := range idx {
+			vals[i] = rec[j]
+		}
+		if err := row(vals); err != nil {
+			line, _ := r.FieldPos(0)
+			return fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+	}
+}
+
+// parseFloats parses vals into dst.
+func parseFloats(dst []float64, vals []string) error {
+	for i, v := range vals {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fmt.Errorf("bad number %q", v)
+		}
+		dst[i] = f
+	}
+	return nil
+}
+
+// events holds the columns of an events file the figures use.
+type events struct {
+	kind       []string
+	time       []float64 // seconds
+	bytesUp    []float64
+	bytesDown  []float64
+	recipients []float64
+}
+
+func readEvents(path string) (*events, error) {
+	ev := &events{}
+	nums := make([]float64, 4)
+	kinds := map[string]string{} // interning only
+	err := scanCSV(path, []string{"kind", "time_s", "bytes_up", "bytes_down", "recipients"}, func(v []string) error {
+		if err := parseFloats(nums, v[1:]); err != nil {
+			return err
+		}
+		k, ok := kinds[v[0]]
+		if !ok {
+			k = strings.Clone(v[0])
+			kinds[k] = k
+		}
+		ev.kind = append(ev.kind, k)
+		ev.time = append(ev.time, nums[0])
+		ev.bytesUp = append(ev.bytesUp, nums[1])
+		ev.bytesDown = append(ev.bytesDown, nums[2])
+		ev.recipients = append(ev.recipients, nums[3])
+		return nil
+	})
+	return ev, err
+}
+
+// health holds a health file.
+type health struct {
+	time, blankParents, unmergedLeaves []float64
+}
+
+func readHealth(path string) (*health, error) {
+	h := &health{}
+	nums := make([]float64, 3)
+	err := scanCSV(path, []string{"time_s", "blank_parents", "unmerged_leaves"}, func(v []string) error {
+		if err := parseFloats(nums, v); err != nil {
+			return err
+		}
+		h.time = append(h.time, nums[0])
+		h.blankParents = append(h.blankParents, nums[1])
+		h.unmergedLeaves = append(h.unmergedLeaves, nums[2])
+		return nil
+	})
+	return h, err
+}
+
+// quantile returns the nearest-rank p-quantile of sorted values.
+func quantile(sorted []float64, p float64) float64 {
+	i := int(math.Ceil(p*float64(len(sorted)))) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+func mean(vs []float64) float64 {
+	var s float64
+	for _, v := range vs {
+		s += v
+	}
+	return s / float64(len(vs))
+}
