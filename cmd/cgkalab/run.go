@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
-	"time"
 
+	"cgkalab/bench"
 	"cgkalab/experiments"
 	"cgkalab/models/mlsgroup"
 	"cgkalab/models/protocol"
@@ -79,12 +79,11 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 
-	start := time.Now()
 	d := &driver.Driver{
 		Protocols: map[string]protocol.Factory{"mls": mlsgroup.New},
-		// CPU accounting: the simulation runs on one goroutine, so elapsed
-		// monotonic time around an operation is its CPU time.
-		Clock: func() int64 { return int64(time.Since(start)) },
+		// Process CPU time: commits encrypt on every core, and an operation
+		// is charged for all of them.
+		Clock: bench.CPUTime,
 	}
 	runner := &experiments.Runner{Out: *out, Version: version(), Run: d.Run, Progress: progressWriter(stderr)}
 	recs, err := runner.RunAll(ctx, spec, shard)

@@ -1,9 +1,14 @@
 package treekem
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	rt "cgkalab/models/ratchettree"
 	"cgkalab/models/suite"
@@ -72,13 +77,19 @@ func (v *PrivateView) PreparePath(t *rt.Tree, groupID []byte, leaf *rt.LeafNode,
 	for i := range path {
 		secret = s.DeriveSecret(secret, "path")
 		p.pathSecrets[i] = secret
-		if privs[i], err = nodeKeyPair(s, secret); err != nil {
-			return nil, err
-		}
-		p.pubs[i] = privs[i].PublicKey()
-		p.Ops.DeriveSecret += 2
-		p.Ops.DeriveKeyPair++
 	}
+	// The key pairs are independent once the chain of secrets is known.
+	errs := make([]error, len(path))
+	parallel(len(path), func(i int) {
+		if privs[i], errs[i] = nodeKeyPair(s, p.pathSecrets[i]); errs[i] == nil {
+			p.pubs[i] = privs[i].PublicKey()
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	p.Ops.DeriveSecret += 2 * len(path)
+	p.Ops.DeriveKeyPair += len(path)
 	p.commit = s.DeriveSecret(secret, "path")
 	p.Ops.DeriveSecret++
 
@@ -111,27 +122,78 @@ func (v *PrivateView) PreparePath(t *rt.Tree, groupID []byte, leaf *rt.LeafNode,
 // leaving out the leaves in excluded (members added by this commit), under
 // the provisional GroupContext (RFC 9420, Sections 7.5 and 7.6). It returns
 // the UpdatePath and the encryption edges.
+//
+// Each encryption draws its randomness from its own stream seeded by 32
+// bytes read from rand in a fixed order, so the encryptions can run on all
+// cores and still give the same bytes for the same rand.
 func (p *PendingPath) Encrypt(t *rt.Tree, groupContext []byte, excluded []tm.LeafIndex, rand io.Reader) (*UpdatePath, []Edge, error) {
 	s := p.view.Suite
 	up := &UpdatePath{LeafNode: p.leafNode, Nodes: make([]UpdatePathNode, len(p.path))}
-	var edges []Edge
+	var jobs []encryption
 	var res []tm.NodeIndex
 	for i := range p.path {
 		res = resolutionExcluding(t, res[:0], p.copath[i], excluded)
-		cts := make([]HPKECiphertext, len(res))
+		up.Nodes[i] = UpdatePathNode{EncryptionKey: p.pubs[i], EncryptedPathSecret: make([]HPKECiphertext, len(res))}
 		for k, r := range res {
-			pub := t.EncryptionKey(r)
-			kemOut, ct, err := s.EncryptWithLabel(pub, "UpdatePathNode", groupContext, p.pathSecrets[i], rand)
-			if err != nil {
-				return nil, nil, fmt.Errorf("treekem: encrypting path secret of node %d to node %d: %w", p.path[i], r, err)
+			j := encryption{path: i, slot: k, recipient: r, pub: t.EncryptionKey(r)}
+			if _, err := io.ReadFull(rand, j.seed[:]); err != nil {
+				return nil, nil, fmt.Errorf("treekem: drawing encryption randomness: %w", err)
 			}
-			cts[k] = HPKECiphertext{kemOut, ct}
-			edges = append(edges, Edge{PathNode: p.path[i], Recipient: r, RecipientKey: pub})
+			jobs = append(jobs, j)
 		}
-		p.Ops.Encrypt += len(res)
-		up.Nodes[i] = UpdatePathNode{EncryptionKey: p.pubs[i], EncryptedPathSecret: cts}
 	}
+	errs := make([]error, len(jobs))
+	parallel(len(jobs), func(n int) {
+		j := &jobs[n]
+		kemOut, ct, err := s.EncryptWithLabel(j.pub, "UpdatePathNode", groupContext, p.pathSecrets[j.path], mrand.NewChaCha8(j.seed))
+		if err != nil {
+			errs[n] = fmt.Errorf("treekem: encrypting path secret of node %d to node %d: %w", p.path[j.path], j.recipient, err)
+			return
+		}
+		up.Nodes[j.path].EncryptedPathSecret[j.slot] = HPKECiphertext{kemOut, ct}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, err
+	}
+	edges := make([]Edge, len(jobs))
+	for n, j := range jobs {
+		edges[n] = Edge{PathNode: p.path[j.path], Recipient: j.recipient, RecipientKey: j.pub}
+	}
+	p.Ops.Encrypt += len(jobs)
 	return up, edges, nil
+}
+
+// encryption is one HPKE encryption of a path secret.
+type encryption struct {
+	path, slot int
+	recipient  tm.NodeIndex
+	pub        []byte
+	seed       [32]byte
+}
+
+// parallel runs f(0..n-1) on up to GOMAXPROCS goroutines. Each f is a
+// public-key operation of tens of microseconds or more, so even a few are
+// worth spreading.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/2)
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // resolutionExcluding appends the resolution of x without the leaves in
