@@ -46,6 +46,7 @@ type member struct {
 	state   *mls.Group                       // full mode only
 	backlog []*mls.MLSMessage                // full mode: missed while offline
 	view    *treekem.PrivateView             // sampled mode: cached derived view
+	stale   *protocol.Knowledge              // sampled mode: what it holds while offline
 }
 
 // joiner is a client whose KeyPackage is in a pending Add.
@@ -85,7 +86,7 @@ func New(env protocol.Env) (protocol.Group, error) {
 	if env.Rand == nil || env.Pick == nil || env.Online == nil {
 		return nil, errors.New("mlsgroup: environment lacks randomness or an online predicate")
 	}
-	return &Group{env: env, suite: s, cfg: mls.Config{}, full: env.Mode == "full",
+	return &Group{env: env, suite: s, cfg: mls.Config{RetainEpochs: env.RetainEpochs}, full: env.Mode == "full",
 		members: map[protocol.MemberID]*member{}, byLeaf: map[tm.LeafIndex]protocol.MemberID{},
 		joiners: map[string]joiner{}, pathSecret: map[tm.NodeIndex][]byte{}}, nil
 }
@@ -148,6 +149,8 @@ func (g *Group) apply(op protocol.Op) (*protocol.Outcome, error) {
 		return g.send(op)
 	case protocol.OpSync:
 		return g.sync(op)
+	case protocol.OpOffline:
+		return g.offline(op)
 	}
 	return nil, fmt.Errorf("mlsgroup: unsupported operation %v", op.Kind)
 }
@@ -524,6 +527,7 @@ func (g *Group) doCommit(actor protocol.MemberID, opts mls.CommitOptions, creati
 			g.pathSecret[x] = res.PathSecrets[i]
 		}
 	}
+	out.Reveals, out.Step = g.reveals(m, res)
 	// The committer's new keys and view.
 	t := g.tree()
 	if leafKey := newView.Key(t, m.leaf.Node()); leafKey != nil {
@@ -531,6 +535,9 @@ func (g *Group) doCommit(actor protocol.MemberID, opts mls.CommitOptions, creati
 	}
 	m.view = newView
 	clear(m.pending)
+	for _, l := range res.Updated {
+		out.Updated = append(out.Updated, g.byLeaf[l])
+	}
 	for l, k := range newLeafKeys {
 		u := g.members[g.byLeaf[l]]
 		u.leafKey = k
@@ -633,6 +640,7 @@ func (g *Group) sync(op protocol.Op) (*protocol.Outcome, error) {
 	m := g.members[op.Actor]
 	out := &protocol.Outcome{}
 	if !g.full {
+		m.stale = nil
 		out.Epoch = g.Epoch()
 		return out, nil
 	}
@@ -649,6 +657,7 @@ func (g *Group) sync(op protocol.Op) (*protocol.Outcome, error) {
 	}
 	out.SenderNanos = g.now() - t0
 	m.backlog = nil
+	m.stale = nil
 	if m.state.Epoch() == g.Epoch() {
 		if !bytes.Equal(m.state.EpochAuthenticator(), g.latest.EpochAuthenticator()) {
 			return nil, fmt.Errorf("epoch %d: member %d caught up to a different epoch authenticator", g.Epoch(), op.Actor)

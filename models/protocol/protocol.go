@@ -34,9 +34,12 @@ const (
 	OpSend
 	// OpSync: Actor, back online, processes what it missed.
 	OpSync
+	// OpOffline: Actor goes offline; the protocol notes the state it keeps
+	// (what a compromise of the offline device reveals).
+	OpOffline
 )
 
-var opNames = [...]string{"", "create", "add", "remove", "update", "commit", "send", "sync"}
+var opNames = [...]string{"", "create", "add", "remove", "update", "commit", "send", "sync", "offline"}
 
 func (k OpKind) String() string {
 	if int(k) < len(opNames) && k > 0 {
@@ -128,12 +131,18 @@ type Outcome struct {
 	Verified int
 	Added    []MemberID
 	Removed  []MemberID
+	Updated  []MemberID // members whose Update proposals the commit applied
 	Path     bool // the commit carried a key update
 	// SenderNanos and ReceiverNanos are the measured time of the actor's
 	// real operations and of one receiver's (mean over Processed), when
 	// the environment supplies a clock; zero otherwise.
 	SenderNanos   int64
 	ReceiverNanos int64
+	// Reveals and Step describe, for the security oracle, how the secrets
+	// this operation produced can be learned: what was encrypted to which
+	// key and what derives from what (see Secret).
+	Reveals []Reveal
+	Step    *EpochStep
 	// Authenticator is a value all members agree on after the operation
 	// (the MLS epoch authenticator), so runs can be compared.
 	Authenticator []byte
@@ -188,7 +197,71 @@ type Env struct {
 	Pick *rand.Rand
 	// Clock returns monotonic nanoseconds; nil disables CPU accounting.
 	Clock func() int64
+	// RetainEpochs is how many past epochs members keep (for late
+	// messages); 0 deletes them at once.
+	RetainEpochs int
 }
 
 // Factory creates a protocol's group for one run.
 type Factory func(env Env) (Group, error)
+
+// SecretKind names the kinds of secrets the security oracle tracks.
+type SecretKind uint8
+
+const (
+	// SecretKey is an HPKE private key, named by its public key.
+	SecretKey SecretKind = iota + 1
+	// SecretPath is the path secret at position Index of the path of the
+	// commit that started epoch Epoch.
+	SecretPath
+	// SecretCommit is the commit secret of the commit that started Epoch.
+	SecretCommit
+	// SecretJoiner is the joiner secret of Epoch, as a Welcome carries it.
+	SecretJoiner
+	// SecretEpoch stands for all of Epoch's secrets (its epoch secret and
+	// everything derived from it, init_secret included).
+	SecretEpoch
+)
+
+// Secret names one secret symbolically.
+type Secret struct {
+	Kind  SecretKind
+	Key   []byte // SecretKey: the public key
+	Epoch uint64
+	Index int // SecretPath
+}
+
+// KeySecret names the private key of public key pub.
+func KeySecret(pub []byte) Secret { return Secret{Kind: SecretKey, Key: pub} }
+
+// Reveal says that knowing From gives To: To was encrypted to the key
+// From, or To derives from From.
+type Reveal struct {
+	From, To Secret
+}
+
+// EpochStep says how an epoch follows from the one before: Epoch's
+// secrets are known to whoever knows Prev's and every secret in Needs
+// (the commit secret; none for a commit without a path). Other routes to an
+// epoch (a Welcome's joiner secret) are Reveals.
+type EpochStep struct {
+	Epoch uint64
+	Prev  uint64
+	Needs []Secret
+}
+
+// Knowledge is what a compromise of a member's device reveals: the epochs
+// whose secrets it holds (current and retained) and the secrets it holds
+// (leaf and node keys, pending update keys, unused KeyPackage init keys).
+type Knowledge struct {
+	Epochs  []uint64
+	Secrets []Secret
+	// Current is the epoch the member's state is at (stale when offline).
+	Current uint64
+}
+
+// Compromiser is implemented by groups that can say what a compromise of
+// a member (or of a client whose KeyPackage awaits a Welcome) reveals.
+type Compromiser interface {
+	Compromise(m MemberID) (Knowledge, error)
+}
