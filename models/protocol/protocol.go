@@ -132,7 +132,7 @@ type Outcome struct {
 	Added    []MemberID
 	Removed  []MemberID
 	Updated  []MemberID // members whose Update proposals the commit applied
-	Path     bool // the commit carried a key update
+	Path     bool       // the commit carried a key update
 	// SenderNanos and ReceiverNanos are the measured time of the actor's
 	// real operations and of one receiver's (mean over Processed), when
 	// the environment supplies a clock; zero otherwise.
