@@ -216,7 +216,7 @@ var (
 	// topConfigKeys are the top-level keys that make up driver.Config and
 	// may be swept.
 	topConfigKeys = []string{"protocol", "suite", "fidelity", "auto_threshold", "sample", "duration",
-		"group", "workload", "commit", "policy", "network"}
+		"group", "workload", "commit", "policy", "network", "security"}
 )
 
 // header decodes the keys that are not part of a run's configuration:
@@ -290,7 +290,7 @@ func defaultConfig() driver.Config {
 	c.Suite = 1
 	c.Fidelity = "auto"
 	c.Sample = 8
-	for _, a := range []*workload.Arrival{&c.Workload.Joins, &c.Workload.Leaves, &c.Workload.Updates, &c.Workload.Messages} {
+	for _, a := range []*workload.Arrival{&c.Workload.Joins, &c.Workload.Leaves, &c.Workload.Updates, &c.Workload.Messages, &c.Workload.Compromises} {
 		a.Process = "none"
 	}
 	c.Workload.Commit = workload.Commit{Committer: "any", When: "immediate", Path: "always", Updates: "proposal"}
@@ -323,6 +323,24 @@ func (d *decoder) config(root *yaml.Node) driver.Config {
 			d.mapping(n, p, true, []field{
 				{"max_update_age", func(n *yaml.Node, p string) { w.Policy.MaxUpdateAge, _ = d.duration(n, p) }},
 				{"key_package_lifetime", func(n *yaml.Node, p string) { w.Policy.KeyPackageLifetime, _ = d.duration(n, p) }},
+				{"retain_epochs", func(n *yaml.Node, p string) { w.RetainEpochs, _ = d.integer(n, p, 0) }},
+			})
+		}},
+		{"security", func(n *yaml.Node, p string) {
+			d.mapping(n, p, true, []field{
+				{"compromises", func(n *yaml.Node, p string) { w.Compromises = d.arrival(n, p, nil) }},
+				{"at", func(n *yaml.Node, p string) {
+					n = deref(n)
+					if n.Kind != yaml.SequenceNode {
+						d.errorf(n, p, "want a list of times, got %s", kindName(n))
+						return
+					}
+					for _, e := range n.Content {
+						if t, ok := d.duration(e, p); ok {
+							w.CompromiseAt = append(w.CompromiseAt, t)
+						}
+					}
+				}},
 			})
 		}},
 		{"network", func(n *yaml.Node, p string) {

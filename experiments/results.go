@@ -35,6 +35,11 @@ type Record struct {
 	Mode    string        `json:"mode"` // fidelity mode used: full or sampled
 	Stats   driver.Stats  `json:"stats"`
 	Summary Summary       `json:"summary"`
+	// Security is the oracle's summary; absent for runs without compromises.
+	Security *SecuritySummary `json:"security,omitempty"`
+	// AuthDigest is the SHA-256 over every event's epoch authenticator:
+	// equal digests mean two runs' group states agreed event by event.
+	AuthDigest string `json:"auth_digest"`
 }
 
 // Result file names within an experiment directory.
@@ -159,6 +164,11 @@ func writeRunFiles(dir string, rec *Record, res *driver.Result) error {
 	}
 	if err := writeAtomic(dir, healthFile(rec.Run), func(w io.Writer) error { return WriteHealth(w, res.Health) }); err != nil {
 		return err
+	}
+	if res.Security != nil {
+		if err := writeAtomic(dir, compromisesFile(rec.Run), func(w io.Writer) error { return WriteCompromises(w, res.Security) }); err != nil {
+			return err
+		}
 	}
 	return writeAtomic(dir, recordFile(rec.Run), func(w io.Writer) error { return WriteRecord(w, rec) })
 }

@@ -3,6 +3,7 @@ package experiments
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -189,6 +190,8 @@ func (r *Runner) runOne(ctx context.Context, dir string, spec *Spec, index int, 
 		Mode:       res.Mode,
 		Stats:      res.Stats,
 		Summary:    Summarize(res.Events),
+		Security:   summarizeSecurity(res.Security),
+		AuthDigest: hex.EncodeToString(res.AuthDigest),
 	}
 	if rec.Params == nil {
 		rec.Params = []Param{} // [] rather than null in the JSON

@@ -210,7 +210,9 @@ func WriteSummary(w io.Writer, recs []*Record) error {
 	header := []string{"run", "index", "seed"}
 	header = append(header, keys...)
 	header = append(header, "mode", "initial_members", "duration_s", "events", "final_members", "final_epoch",
-		"bytes_up_total", "bytes_down_total", "commits")
+		"bytes_up_total", "bytes_down_total", "commits",
+		"compromises", "exposed_epoch_share", "exposed_message_share", "excess_exposed_epochs",
+		"healing_s_p50", "healing_s_p90", "fs_window_s_p50", "fs_window_s_p90")
 	for _, k := range kinds {
 		for _, s := range summaryStats {
 			header = append(header, k+"_"+s.name)
@@ -235,6 +237,12 @@ func WriteSummary(w io.Writer, recs []*Record) error {
 		row = append(row, r.Mode, itoa(r.Config.Workload.Initial), formatFloat(r.Config.Duration.Seconds()),
 			itoa(s.Events), itoa(s.FinalMembers), itoa(s.FinalEpoch),
 			itoa(s.BytesUp), itoa(s.BytesDown), itoa(s.Kind("commit").Count))
+		if sec := r.Security; sec != nil {
+			row = append(row, itoa(sec.Compromises), formatFloat(sec.EpochShare), formatFloat(sec.MessageShare), itoa(sec.ExcessEpochs),
+				formatFloat(sec.HealingSeconds.P50), formatFloat(sec.HealingSeconds.P90), formatFloat(sec.FSWindowSeconds.P50), formatFloat(sec.FSWindowSeconds.P90))
+		} else {
+			row = append(row, "0", "", "", "", "", "", "", "")
+		}
 		for _, k := range kinds {
 			ks := s.Kind(k)
 			for _, st := range summaryStats {

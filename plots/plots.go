@@ -15,7 +15,9 @@
 //     pooled over the runs (seeds) of each size;
 //   - distributions (Distributions): per event kind, quantile bands of bytes
 //     up on a log axis;
-//   - tree health (TreeHealth): blank parents and unmerged leaves over time.
+//   - tree health (TreeHealth): blank parents and unmerged leaves over time;
+//   - security (Security): CDFs of PCS healing times and FS exposure
+//     windows, for runs with compromises.
 //
 // Log axes cannot show zero or negative values (gonum panics on them): such
 // points are left out and the legend or title says how many. Quantiles are
@@ -134,6 +136,15 @@ func Run(dir, out string, st Style) ([]string, error) {
 		}
 		if err := save(treeHealth(h, title, st), r.Run+".health"); err != nil {
 			return files, err
+		}
+		if cp := filepath.Join(dir, r.Run+".compromises.csv"); exists(cp) {
+			c, err := readCompromises(cp)
+			if err != nil {
+				return files, err
+			}
+			if err := save(securityCDF(c, title, st), r.Run+".security"); err != nil {
+				return files, err
+			}
 		}
 		if !slices.Contains(sizes, r.Initial()) {
 			sizes = append(sizes, r.Initial())

@@ -208,3 +208,31 @@ func TestLogTicks(t *testing.T) {
 		t.Errorf("ticks %v", got)
 	}
 }
+
+func TestSecurityFigure(t *testing.T) {
+	dir := t.TempDir()
+	run := synthRun(t, dir, 0, 100, func(i int) int { return 1000 + i })
+	body := "time_s,member,epoch,healing_s,censored,fs_window_s,exposed_epochs\n" +
+		"3600,4,3,1800,0,600,2\n7200,9,6,86400,1,120,9\n9000,2,8,0,0,0,1\n"
+	if err := os.WriteFile(filepath.Join(dir, run+".compromises.csv"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files, err := Run(dir, filepath.Join(dir, "plots"), DefaultStyle())
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, f := range files {
+		if strings.Contains(f, ".security.") {
+			checkFigure(t, f)
+			found++
+		}
+	}
+	if found != 2 {
+		t.Errorf("%d security figures written, want svg and png", found)
+	}
+	c, err := readCompromises(filepath.Join(dir, run+".compromises.csv"))
+	if err != nil || c.censored != 1 || len(c.healing) != 3 {
+		t.Errorf("read %+v, %v", c, err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"cgkalab/sim"
 	"cgkalab/sim/metrics"
 	"cgkalab/sim/network"
+	"cgkalab/sim/security"
 	"cgkalab/sim/workload"
 )
 
@@ -41,6 +42,8 @@ type Result struct {
 	Stats  Stats
 	// Members are per-member byte totals at the end of the run.
 	Members []network.MemberBytes
+	// Security is the oracle's report; nil when the run has no compromises.
+	Security *security.Report
 	// AuthDigest is SHA-256 over the authenticators (MLS epoch
 	// authenticators) after every event: equal digests mean the runs' group
 	// states agreed event by event.
@@ -64,6 +67,7 @@ const (
 	evEvict
 	evHealth
 	evProgress
+	evCompromise
 )
 
 type event struct {
@@ -84,6 +88,7 @@ type run struct {
 	pick    *rand.Rand // who acts
 	lat     *rand.Rand // latencies
 	sess    *rand.Rand // online sessions
+	adv     *rand.Rand // the adversary's choice of victims
 
 	members   []protocol.MemberID // current members, in join order
 	index     map[protocol.MemberID]int
@@ -96,6 +101,7 @@ type run struct {
 	lastAcc   sim.Time
 	stats     Stats
 	auth      hash.Hash
+	oracle    *security.Oracle // nil without compromises
 }
 
 // Run performs one simulation of cfg with the given seed.
@@ -110,18 +116,25 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 	streams := sim.NewStreams(seed)
 	r := &run{cfg: cfg, streams: streams,
 		wl: streams.Stream("workload"), pick: streams.Stream("committer"),
-		lat: streams.Stream("network"), sess: streams.Stream("sessions"),
+		lat: streams.Stream("network"), sess: streams.Stream("sessions"), adv: streams.Stream("compromise"),
 		index: map[protocol.MemberID]int{}, gen: map[protocol.MemberID]uint32{},
 		cycling: map[protocol.MemberID]bool{}, updatedAt: map[protocol.MemberID]sim.Time{},
 		offlineAt: map[protocol.MemberID]int{}, auth: sha256.New()}
 	r.net = network.NewService()
 	r.rec = metrics.NewRecorder()
 	g, err := factory(protocol.Env{Suite: cfg.Suite, Mode: cfg.Mode(), Sample: cfg.Sample,
-		Online: r.net.Online, Rand: streams.Reader("protocol"), Pick: streams.Stream("sample"), Clock: d.Clock})
+		Online: r.net.Online, Rand: streams.Reader("protocol"), Pick: streams.Stream("sample"), Clock: d.Clock,
+		RetainEpochs: cfg.Workload.RetainEpochs})
 	if err != nil {
 		return nil, err
 	}
 	r.group = g
+	if cfg.Workload.Compromises.Enabled() || len(cfg.Workload.CompromiseAt) > 0 {
+		if _, ok := g.(protocol.Compromiser); !ok {
+			return nil, fmt.Errorf("protocol %q cannot report what a compromise reveals", cfg.Protocol)
+		}
+		r.oracle = security.New()
+	}
 	if err := r.start(); err != nil {
 		return nil, err
 	}
@@ -146,8 +159,14 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 	}
 	st := r.eng.Stats()
 	r.stats.Events, r.stats.MaxPending = st.Processed, st.MaxPending
-	return &Result{Mode: cfg.Mode(), Events: r.rec.Events(), Health: r.rec.Health(), Stats: r.stats,
-		Members: r.net.Totals(), AuthDigest: r.auth.Sum(nil)}, nil
+	res := &Result{Mode: cfg.Mode(), Events: r.rec.Events(), Health: r.rec.Health(), Stats: r.stats,
+		Members: r.net.Totals(), AuthDigest: r.auth.Sum(nil)}
+	if r.oracle != nil {
+		if res.Security, err = r.oracle.Finish(cfg.Duration); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 // start creates the group and schedules the first events.
@@ -182,6 +201,16 @@ func (r *run) start() error {
 			continue
 		}
 		if err := r.eng.At(r.gap(a.arr), event{kind: a.kind}); err != nil {
+			return err
+		}
+	}
+	if w.Compromises.Enabled() {
+		if err := r.eng.At(r.gap(w.Compromises), event{kind: evCompromise}); err != nil {
+			return err
+		}
+	}
+	for _, t := range w.CompromiseAt {
+		if err := r.eng.At(t, event{kind: evCompromise, gen: 1}); err != nil {
 			return err
 		}
 	}

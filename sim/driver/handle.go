@@ -77,6 +77,11 @@ func (r *run) handle(now sim.Time, ev event) error {
 	case evOffline:
 		r.net.SetOnline(ev.member, false)
 		r.offlineAt[ev.member] = r.stats.Commits
+		if r.oracle != nil {
+			if err := r.apply(now, protocol.Op{Kind: protocol.OpOffline, Actor: ev.member}, "offline"); err != nil {
+				return err
+			}
+		}
 		return r.eng.Schedule(sim.FromSeconds(w.Offline.Offline.Sample(r.sess)), event{kind: evOnline, member: ev.member, gen: ev.gen})
 	case evOnline:
 		r.net.SetOnline(ev.member, true)
@@ -97,6 +102,21 @@ func (r *run) handle(now sim.Time, ev event) error {
 		if r.pending > 0 {
 			return r.commit(now, false)
 		}
+		return nil
+	case evCompromise:
+		if ev.gen == 0 { // a random arrival; listed times have gen 1
+			defer r.eng.Schedule(r.gap(w.Compromises), ev)
+		}
+		if len(r.members) == 0 {
+			return nil
+		}
+		m := r.members[r.adv.IntN(len(r.members))]
+		k, err := r.group.(protocol.Compromiser).Compromise(m)
+		if err != nil {
+			return err
+		}
+		c := r.oracle.Compromise(now, m, k)
+		r.rec.Add(metrics.Event{Time: now.Seconds(), Kind: "compromise", Actor: uint32(m), Epoch: c.Epoch, Members: r.group.Members()})
 		return nil
 	case evEvict:
 		defer r.eng.Schedule(w.Policy.MaxUpdateAge/4, ev)
@@ -238,6 +258,9 @@ func (r *run) apply(now sim.Time, op protocol.Op, kind string) error {
 		r.stats.Rejected++
 	}
 	r.auth.Write(out.Authenticator)
+	if r.oracle != nil {
+		r.oracle.Observe(now, op, out)
+	}
 	for _, msg := range out.Messages {
 		if op.Discard && msg.Kind != protocol.MsgCommit {
 			continue

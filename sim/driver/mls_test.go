@@ -26,7 +26,8 @@ func smallConfig(mode string) *driver.Config {
 			Offline: workload.Offline{Share: 0.3,
 				Online:  sim.Dist{Kind: sim.DistExponential, Value: 3600},
 				Offline: sim.Dist{Kind: sim.DistExponential, Value: 1800}},
-			Commit: workload.Commit{Committer: "any", When: "periodic", Every: 15 * sim.Minute, Path: "always", Updates: "proposal"},
+			Commit:      workload.Commit{Committer: "any", When: "periodic", Every: 15 * sim.Minute, Path: "always", Updates: "proposal"},
+			Compromises: workload.Arrival{Process: "poisson", Every: 40 * sim.Minute},
 		},
 		Network: network.Config{Latency: sim.Dist{Kind: sim.DistFixed, Value: 0.05}},
 	}
@@ -74,5 +75,36 @@ func TestFullAndSampledAgree(t *testing.T) {
 		if full.Members[i] != sampled.Members[i] {
 			t.Fatalf("member traffic differs: %+v vs %+v", full.Members[i], sampled.Members[i])
 		}
+	}
+}
+
+// TestSecurityAgreesAcrossModes checks that the oracle sees the same
+// exposures whichever fidelity mode ran: compromises in sampled mode
+// reveal exactly what the members' own states hold in full mode.
+func TestSecurityAgreesAcrossModes(t *testing.T) {
+	d := newDriver()
+	full, err := d.Run(context.Background(), smallConfig("full"), 11, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sampled, err := d.Run(context.Background(), smallConfig("sampled"), 11, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, s := full.Security, sampled.Security
+	if f == nil || s == nil || len(f.Compromises) < 3 {
+		t.Fatalf("too few compromises to compare: %+v", f)
+	}
+	if f.ExposedEpochs != s.ExposedEpochs || f.ExposedMessages != s.ExposedMessages || f.Excess != s.Excess || len(f.Compromises) != len(s.Compromises) {
+		t.Fatalf("security reports differ:\nfull    %+v\nsampled %+v", f, s)
+	}
+	for i := range f.Compromises {
+		a, b := f.Compromises[i], s.Compromises[i]
+		if a.Member != b.Member || a.Healing != b.Healing || a.FSWindow != b.FSWindow || a.Censored != b.Censored || a.Exposed != b.Exposed {
+			t.Errorf("compromise %d differs: %+v vs %+v", i, a, b)
+		}
+	}
+	if f.ExposedEpochs == 0 || f.ExposedEpochs == f.Epochs {
+		t.Errorf("%d of %d epochs exposed: the scenario does not discriminate", f.ExposedEpochs, f.Epochs)
 	}
 }

@@ -91,6 +91,12 @@ type Config struct {
 	Offline     Offline
 	Commit      Commit
 	Policy      Policy
+	// Compromises: at each arrival, and at each listed time, the device of
+	// a uniformly chosen member is compromised (sim/security).
+	Compromises  Arrival
+	CompromiseAt []sim.Time
+	// RetainEpochs is how many past epochs members keep for late messages.
+	RetainEpochs int
 }
 
 // Validate checks the combination of settings and names the first
@@ -103,7 +109,7 @@ func (c *Config) Validate() error {
 	for _, a := range []struct {
 		name string
 		a    Arrival
-	}{{"workload.joins", c.Joins}, {"workload.leaves", c.Leaves}, {"workload.updates", c.Updates}, {"workload.messages", c.Messages}} {
+	}{{"workload.joins", c.Joins}, {"workload.leaves", c.Leaves}, {"workload.updates", c.Updates}, {"workload.messages", c.Messages}, {"security.compromises", c.Compromises}} {
 		if err := a.a.validate(a.name); err != nil {
 			errs = append(errs, err)
 		}
@@ -155,6 +161,17 @@ func (c *Config) Validate() error {
 	case "proposal", "commit":
 	default:
 		errs = append(errs, fmt.Errorf("commit.updates: unknown %q (want proposal or commit)", c.Commit.Updates))
+	}
+	if c.Compromises.PerMember {
+		errs = append(errs, errors.New("security.compromises: per_member is not supported; give a group-wide rate"))
+	}
+	for _, t := range c.CompromiseAt {
+		if t < 0 {
+			errs = append(errs, fmt.Errorf("security.at: negative time %v", t))
+		}
+	}
+	if c.RetainEpochs < 0 {
+		errs = append(errs, fmt.Errorf("policy.retain_epochs: negative %d", c.RetainEpochs))
 	}
 	if c.Policy.MaxUpdateAge < 0 || c.Policy.KeyPackageLifetime < 0 {
 		errs = append(errs, errors.New("policy: durations must not be negative"))

@@ -1,0 +1,35 @@
+package experiments
+
+import (
+	"bytes"
+	"testing"
+
+	"cgkalab/sim"
+	"cgkalab/sim/security"
+)
+
+func TestSecuritySummaryAndFile(t *testing.T) {
+	r := &security.Report{Epochs: 10, ExposedEpochs: 4, IdealEpochs: 3, Excess: 1, Messages: 20, ExposedMessages: 5,
+		Compromises: []*security.Compromise{
+			{Member: 3, Time: sim.Hour, Epoch: 2, Healing: 30 * sim.Minute, FSWindow: 5 * sim.Minute, Exposed: 2},
+			{Member: 7, Time: 2 * sim.Hour, Epoch: 5, Healing: 4 * sim.Hour, Censored: true, FSWindow: sim.Minute, Exposed: 3},
+		}}
+	s := summarizeSecurity(r)
+	if s.Compromises != 2 || s.Censored != 1 || s.EpochShare != 0.4 || s.MessageShare != 0.25 || s.ExcessEpochs != 1 {
+		t.Errorf("summary %+v", s)
+	}
+	if s.HealingSeconds.Max != 4*3600 || s.FSWindowSeconds.P50 != 60 {
+		t.Errorf("healing %+v, fs %+v", s.HealingSeconds, s.FSWindowSeconds)
+	}
+	var b bytes.Buffer
+	if err := WriteCompromises(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	want := "time_s,member,epoch,healing_s,censored,fs_window_s,exposed_epochs\n3600,3,2,1800,0,300,2\n7200,7,5,14400,1,60,3\n"
+	if b.String() != want {
+		t.Errorf("compromises file:\n%s\nwant:\n%s", b.String(), want)
+	}
+	if summarizeSecurity(nil) != nil {
+		t.Error("a run without compromises has a security summary")
+	}
+}
