@@ -161,11 +161,6 @@ func (g *Group) keyPackage(id protocol.MemberID) (*mls.KeyPackageBundle, error) 
 	return mls.NewKeyPackage(g.suite, fmt.Appendf(nil, "client-%d", id), nil, rt.Lifetime{NotBefore: 0, NotAfter: 1 << 62}, g.env.Rand)
 }
 
-func opsOf(o treekem.Ops) protocol.Ops {
-	return protocol.Ops{Encrypt: o.Encrypt, Decrypt: o.Decrypt, DeriveKeyPair: o.DeriveKeyPair,
-		DeriveSecret: o.DeriveSecret, Sign: o.Sign, Verify: o.Verify}
-}
-
 // create makes the group: the actor creates it and commits Adds of all
 // targets with a path, as one creator adding everyone.
 func (g *Group) create(op protocol.Op) (*protocol.Outcome, error) {
@@ -293,7 +288,7 @@ func (g *Group) broadcast(from protocol.MemberID, encoded []byte, out *protocol.
 		}
 		out.Processed++
 		if r.Outcome != nil {
-			out.Receiver.Add(opsOf(r.Outcome.Ops))
+			out.Receiver.Add(r.Outcome.Ops)
 		} else {
 			out.Receiver.Verify++
 			out.Receiver.AEAD++
@@ -431,7 +426,7 @@ func (g *Group) lostCommit(actor protocol.MemberID, opts mls.CommitOptions) (*pr
 		}
 		return nil, fmt.Errorf("member %d committing: %w", actor, err)
 	}
-	out := &protocol.Outcome{Epoch: g.Epoch(), Sender: opsOf(st.Outcome.Ops), SenderNanos: nanos, Path: st.Outcome.Path != nil,
+	out := &protocol.Outcome{Epoch: g.Epoch(), Sender: st.Outcome.Ops, SenderNanos: nanos, Path: st.Outcome.Path != nil,
 		Messages: []protocol.Message{{Kind: protocol.MsgCommit, Bytes: st.Outcome.CommitBytes}}}
 	return out, grp.Discard(st)
 }
@@ -449,7 +444,7 @@ func (g *Group) doCommit(actor protocol.MemberID, opts mls.CommitOptions, creati
 		return nil, fmt.Errorf("member %d committing: %w", actor, err)
 	}
 	res := st.Outcome
-	out := &protocol.Outcome{Sender: opsOf(res.Ops), SenderNanos: senderNanos, Path: res.Path != nil}
+	out := &protocol.Outcome{Sender: res.Ops, SenderNanos: senderNanos, Path: res.Path != nil}
 	encoded := st.Commit.Bytes()
 	out.Messages = append(out.Messages, protocol.Message{Kind: protocol.MsgCommit, Bytes: len(encoded)})
 	removed := map[tm.LeafIndex]bool{}
@@ -515,7 +510,7 @@ func (g *Group) doCommit(actor protocol.MemberID, opts mls.CommitOptions, creati
 				if !bytes.Equal(g.canon.EpochAuthenticator(), auth) {
 					return nil, fmt.Errorf("epoch %d: sampled member %d reached a different epoch authenticator than committer %d", g.canon.Epoch(), id, actor)
 				}
-				out.Receiver.Add(opsOf(rec.Outcome.Ops))
+				out.Receiver.Add(rec.Outcome.Ops)
 				out.Processed++
 				out.Verified++
 				g.canon.Unstage(stage, i == len(receivers)-1)
@@ -651,7 +646,7 @@ func (g *Group) sync(op protocol.Op) (*protocol.Outcome, error) {
 			return nil, fmt.Errorf("member %d catching up: %w", op.Actor, err)
 		}
 		if r.Outcome != nil {
-			out.Sender.Add(opsOf(r.Outcome.Ops))
+			out.Sender.Add(r.Outcome.Ops)
 		}
 		out.Processed++
 	}

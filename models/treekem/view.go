@@ -4,32 +4,15 @@ import (
 	"bytes"
 	"fmt"
 
+	"cgkalab/models/protocol"
 	rt "cgkalab/models/ratchettree"
 	"cgkalab/models/suite"
 	tm "cgkalab/models/treemath"
 )
 
-// Ops counts the cryptographic operations one TreeKEM step performed.
-type Ops struct {
-	Encrypt       int // EncryptWithLabel (HPKE encap + seal)
-	Decrypt       int // DecryptWithLabel (HPKE decap + open)
-	DeriveKeyPair int
-	DeriveSecret  int
-	Sign          int
-	Verify        int
-	Hash          int // tree-hash and parent-hash node hashes are not counted here
-}
-
-// Add accumulates o2 into o.
-func (o *Ops) Add(o2 Ops) {
-	o.Encrypt += o2.Encrypt
-	o.Decrypt += o2.Decrypt
-	o.DeriveKeyPair += o2.DeriveKeyPair
-	o.DeriveSecret += o2.DeriveSecret
-	o.Sign += o2.Sign
-	o.Verify += o2.Verify
-	o.Hash += o2.Hash
-}
+// Ops counts the cryptographic operations one TreeKEM step performed; it
+// is the simulator's operation record, so outcomes pass it on unchanged.
+type Ops = protocol.Ops
 
 // Edge records one encryption of a path secret: the path secret of node
 // PathNode was encrypted to the HPKE key RecipientKey held at node
