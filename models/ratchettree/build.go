@@ -57,12 +57,12 @@ func BuildFromLeaves(s *suite.Suite, leaves []*LeafNode, want LeafNodeSource, po
 		t.leaves[i] = n
 	}
 	// Counts bottom-up in one pass instead of a path walk per leaf.
-	for x := range t.filled {
-		t.filled[x] = 0
-	}
+	clear(t.filled)
+	clear(t.ressize)
 	for i, n := range t.leaves {
 		if n != nil {
 			t.filled[tm.LeafIndex(i).Node()] = 1
+			t.ressize[tm.LeafIndex(i).Node()] = 1
 		}
 	}
 	for lvl := uint32(1); ; lvl++ {
@@ -74,6 +74,7 @@ func BuildFromLeaves(s *suite.Suite, leaves []*LeafNode, want LeafNodeSource, po
 			l, _ := tm.Left(x)
 			r, _ := tm.Right(x)
 			t.filled[x] = t.filled[l] + t.filled[r]
+			t.ressize[x] = t.ressize[l] + t.ressize[r]
 		}
 	}
 	t.firstBlank = tm.LeafIndex(len(leaves))

@@ -21,6 +21,9 @@ type Tree struct {
 	// filled[x] counts the non-blank nodes in the subtree under x, so an
 	// empty resolution is a single lookup.
 	filled []uint32
+	// ressize[x] is the size of x's resolution, so a receiver finds its
+	// ciphertext in O(log n) however blank the tree (ResolutionPosition).
+	ressize []uint32
 	// hashes holds the cached tree hash of node x at [x*Nh, (x+1)*Nh),
 	// valid where hashOK[x]. A change clears hashOK up to the root.
 	hashes []byte
@@ -135,6 +138,7 @@ func (t *Tree) resize(n tm.LeafCount) {
 	t.leaves = resizeSlice(t.leaves, int(n))
 	t.parents = resizeSlice(t.parents, int(n)-1)
 	t.filled = resizeSlice(t.filled, w)
+	t.ressize = resizeSlice(t.ressize, w)
 	t.hashOK = resizeSlice(t.hashOK, w)
 	t.hashes = resizeSlice(t.hashes, w*nh)
 	t.n = n
@@ -148,6 +152,7 @@ func (t *Tree) resize(n tm.LeafCount) {
 				break
 			}
 			t.filled[p] = t.filled[oldRoot]
+			t.ressize[p] = t.ressize[oldRoot]
 			t.hashOK[p] = false
 			x = p
 		}
@@ -168,6 +173,7 @@ func (t *Tree) touch(x tm.NodeIndex, delta int) {
 	for {
 		t.hashOK[x] = false
 		t.filled[x] = uint32(int(t.filled[x]) + delta)
+		t.ressize[x] = t.ownResolutionSize(x)
 		p, ok := tm.Parent(x, t.n)
 		if !ok {
 			return
@@ -326,6 +332,56 @@ func (t *Tree) AppendResolution(dst []tm.NodeIndex, x tm.NodeIndex) []tm.NodeInd
 	return dst
 }
 
+// ownResolutionSize computes the resolution size of x from its own node
+// and its children's cached sizes.
+func (t *Tree) ownResolutionSize(x tm.NodeIndex) uint32 {
+	if l, ok := x.Leaf(); ok {
+		if t.leaves[l] != nil {
+			return 1
+		}
+		return 0
+	}
+	if p := t.parents[x/2]; p != nil {
+		return 1 + uint32(len(p.UnmergedLeaves))
+	}
+	left, _ := tm.Left(x)
+	right, _ := tm.Right(x)
+	return t.ressize[left] + t.ressize[right]
+}
+
+// ResolutionSize returns the number of nodes in the resolution of x.
+func (t *Tree) ResolutionSize(x tm.NodeIndex) int { return int(t.ressize[x]) }
+
+// ResolutionPosition finds, in the resolution of x, the entry that covers
+// leaf l (a node on l's direct path, or l itself when it is blank above or
+// unmerged), and its position in the order AppendResolution gives. It
+// costs O(log n) whatever the number of blank nodes. ok is false when l is
+// not under x or no entry covers it (l is blank).
+func (t *Tree) ResolutionPosition(x tm.NodeIndex, l tm.LeafIndex) (pos int, entry tm.NodeIndex, ok bool) {
+	if !tm.InSubtree(l.Node(), x) {
+		return 0, 0, false
+	}
+	for y := x; ; {
+		if ll, isLeaf := y.Leaf(); isLeaf {
+			return pos, y, t.leaves[ll] != nil
+		}
+		if p := t.parents[y/2]; p != nil {
+			if k, unmerged := slices.BinarySearch(p.UnmergedLeaves, l); unmerged {
+				return pos + 1 + k, l.Node(), true
+			}
+			return pos, y, true
+		}
+		left, _ := tm.Left(y)
+		right, _ := tm.Right(y)
+		if tm.InSubtree(l.Node(), left) {
+			y = left
+		} else {
+			pos += int(t.ressize[left])
+			y = right
+		}
+	}
+}
+
 // ResolutionEmpty reports whether the resolution of x is empty.
 func (t *Tree) ResolutionEmpty(x tm.NodeIndex) bool { return t.filled[x] == 0 }
 
@@ -409,6 +465,7 @@ func (t *Tree) Clone() *Tree {
 	c.leaves = slices.Clone(t.leaves)
 	c.parents = slices.Clone(t.parents)
 	c.filled = slices.Clone(t.filled)
+	c.ressize = slices.Clone(t.ressize)
 	c.hashes = slices.Clone(t.hashes)
 	c.hashOK = slices.Clone(t.hashOK)
 	return &c

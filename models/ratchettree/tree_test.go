@@ -102,9 +102,10 @@ func TestIncrementalHashMatchesFresh(t *testing.T) {
 		for x := range tree.Width() {
 			a := tree.AppendResolution(nil, tm.NodeIndex(x))
 			b := fresh.AppendResolution(nil, tm.NodeIndex(x))
-			if len(a) != len(b) || tree.ResolutionEmpty(tm.NodeIndex(x)) != (len(b) == 0) {
-				t.Fatalf("step %d: resolution(%d) %v, fresh %v", step, x, a, b)
+			if len(a) != len(b) || tree.ResolutionEmpty(tm.NodeIndex(x)) != (len(b) == 0) || tree.ResolutionSize(tm.NodeIndex(x)) != len(b) {
+				t.Fatalf("step %d: resolution(%d) %v, fresh %v, cached size %d", step, x, a, b, tree.ResolutionSize(tm.NodeIndex(x)))
 			}
+			checkPositions(t, tree, tm.NodeIndex(x), a)
 		}
 	}
 }
@@ -304,5 +305,22 @@ func TestNestedStages(t *testing.T) {
 	}
 	if bytes.Equal(mid, base) || tree.Staged() {
 		t.Fatal("stage bookkeeping is off")
+	}
+}
+
+// checkPositions holds ResolutionPosition against the resolution itself:
+// for every non-blank leaf under x, the entry covering it is the one at
+// the reported position and lies on the leaf's path (or is the leaf).
+func checkPositions(t *testing.T, tree *Tree, x tm.NodeIndex, res []tm.NodeIndex) {
+	t.Helper()
+	lo, hi := leafSpan(x)
+	for l := lo; l < hi && uint32(l) < uint32(tree.LeafCount()); l++ {
+		pos, entry, ok := tree.ResolutionPosition(x, l)
+		if tree.Leaf(l) == nil {
+			continue
+		}
+		if !ok || pos >= len(res) || res[pos] != entry || !tm.InSubtree(l.Node(), entry) {
+			t.Fatalf("ResolutionPosition(%d, leaf %d) = %d, %d, %v; resolution %v", x, l, pos, entry, ok, res)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 
 	rt "cgkalab/models/ratchettree"
 	tm "cgkalab/models/treemath"
@@ -97,25 +98,41 @@ func (v *PrivateView) DecryptPath(t *rt.Tree, sender tm.LeafIndex, up *UpdatePat
 	if i == len(copath) {
 		return nil, fmt.Errorf("leaf %d lies under no copath node of sender %d: %w", v.Leaf, sender, ErrInvalidPath)
 	}
-	res := resolutionExcluding(t, nil, copath[i], excluded)
+	// The ciphertext for this member is the one for the entry of the
+	// copath node's resolution that covers its leaf; resolution sizes and
+	// positions are cached, so this costs O(log n) even in a blank tree.
+	c := copath[i]
+	size, pos, entry, ok := t.ResolutionSize(c), 0, tm.NodeIndex(0), false
+	if pos, entry, ok = t.ResolutionPosition(c, v.Leaf); !ok {
+		return nil, fmt.Errorf("leaf %d is not in the resolution of copath node %d: %w", v.Leaf, c, ErrInvalidPath)
+	}
+	if slices.Contains(excluded, v.Leaf) {
+		return nil, fmt.Errorf("member %d was added by this commit and gets the Welcome instead: %w", v.Leaf, ErrInvalidPath)
+	}
+	at := pos
+	for _, e := range excluded { // new members get no ciphertext
+		if p, _, ok := t.ResolutionPosition(c, e); ok {
+			size--
+			if p < at {
+				pos--
+			}
+		}
+	}
 	cts := up.Nodes[i].EncryptedPathSecret
-	if len(cts) != len(res) {
-		return nil, fmt.Errorf("node %d carries %d ciphertexts for a resolution of %d: %w", path[i], len(cts), len(res), ErrInvalidPath)
+	if len(cts) != size {
+		return nil, fmt.Errorf("node %d carries %d ciphertexts for a resolution of %d: %w", path[i], len(cts), size, ErrInvalidPath)
 	}
 	d := &Decrypted{PathNode: path[i]}
-	for k, r := range res {
-		priv := v.Key(t, r)
-		if priv == nil {
-			continue
-		}
-		secret, err := v.Suite.DecryptWithLabel(priv, "UpdatePathNode", groupContext, cts[k].KEMOutput, cts[k].Ciphertext)
-		d.Ops.Decrypt++
-		if err != nil {
-			return nil, fmt.Errorf("path secret of node %d for node %d: %v: %w", path[i], r, err, ErrInvalidPath)
-		}
-		d.PathSecret = secret
-		break
+	priv := v.Key(t, entry)
+	if priv == nil {
+		return nil, fmt.Errorf("member %d holds no key for node %d in the resolution of copath node %d: %w", v.Leaf, entry, c, ErrInvalidPath)
 	}
+	secret, err := v.Suite.DecryptWithLabel(priv, "UpdatePathNode", groupContext, cts[pos].KEMOutput, cts[pos].Ciphertext)
+	d.Ops.Decrypt++
+	if err != nil {
+		return nil, fmt.Errorf("path secret of node %d for node %d: %v: %w", path[i], entry, err, ErrInvalidPath)
+	}
+	d.PathSecret = secret
 	if d.PathSecret == nil {
 		return nil, fmt.Errorf("member %d holds no key in the resolution of copath node %d: %w", v.Leaf, copath[i], ErrInvalidPath)
 	}
