@@ -236,11 +236,12 @@ func (g *Group) applyProposals(list []resolved, committer tm.LeafIndex, external
 		}
 		a.removed = append(a.removed, l)
 	}
+	addedSigs := make(map[string]bool, len(adds))
 	for _, r := range adds {
-		for _, kp := range a.addedKPs {
-			if bytes.Equal(kp.LeafNode.SignatureKey, r.p.Add.LeafNode.SignatureKey) {
-				return nil, rejectf("two Adds of the same signature key")
-			}
+		if sig := string(r.p.Add.LeafNode.SignatureKey); addedSigs[sig] {
+			return nil, rejectf("two Adds of the same signature key")
+		} else {
+			addedSigs[sig] = true
 		}
 		l := g.tree.Add(r.p.Add.LeafNode)
 		a.added = append(a.added, l)

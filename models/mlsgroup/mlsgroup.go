@@ -675,15 +675,14 @@ func (g *Group) Health() protocol.TreeHealth {
 			h.UnmergedLeaves += len(p.UnmergedLeaves)
 		}
 	}
-	// Mean copath resolution size along a few members' paths.
+	// Mean copath resolution size along a few members' paths: the number
+	// of ciphertexts their commits would carry per path node.
 	var sum, count int
-	var buf []tm.NodeIndex
 	for i := 0; i < 8 && len(g.order) > 0; i++ {
 		m := g.members[g.order[(i*len(g.order))/8]]
 		_, copath := t.FilteredDirectPath(m.leaf, nil, nil)
 		for _, c := range copath {
-			buf = t.AppendResolution(buf[:0], c)
-			sum += len(buf)
+			sum += t.ResolutionSize(c)
 			count++
 		}
 	}

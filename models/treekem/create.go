@@ -131,8 +131,12 @@ func (p *PendingPath) Encrypt(t *rt.Tree, groupContext []byte, excluded []tm.Lea
 	up := &UpdatePath{LeafNode: p.leafNode, Nodes: make([]UpdatePathNode, len(p.path))}
 	var jobs []encryption
 	var res []tm.NodeIndex
+	skip := make(map[tm.LeafIndex]bool, len(excluded))
+	for _, l := range excluded {
+		skip[l] = true
+	}
 	for i := range p.path {
-		res = resolutionExcluding(t, res[:0], p.copath[i], excluded)
+		res = resolutionExcluding(t, res[:0], p.copath[i], skip)
 		up.Nodes[i] = UpdatePathNode{EncryptionKey: p.pubs[i], EncryptedPathSecret: make([]HPKECiphertext, len(res))}
 		for k, r := range res {
 			j := encryption{path: i, slot: k, recipient: r, pub: t.EncryptionKey(r)}
@@ -197,8 +201,9 @@ func parallel(n int, f func(i int)) {
 }
 
 // resolutionExcluding appends the resolution of x without the leaves in
-// excluded (sorted or not; it is short: the adds of one commit).
-func resolutionExcluding(t *rt.Tree, dst []tm.NodeIndex, x tm.NodeIndex, excluded []tm.LeafIndex) []tm.NodeIndex {
+// excluded (the members one commit adds, possibly very many at group
+// creation, hence the set).
+func resolutionExcluding(t *rt.Tree, dst []tm.NodeIndex, x tm.NodeIndex, excluded map[tm.LeafIndex]bool) []tm.NodeIndex {
 	start := len(dst)
 	dst = t.AppendResolution(dst, x)
 	if len(excluded) == 0 {
@@ -206,7 +211,7 @@ func resolutionExcluding(t *rt.Tree, dst []tm.NodeIndex, x tm.NodeIndex, exclude
 	}
 	out := dst[:start]
 	for _, r := range dst[start:] {
-		if l, ok := r.Leaf(); ok && slices.Contains(excluded, l) {
+		if l, ok := r.Leaf(); ok && excluded[l] {
 			continue
 		}
 		out = append(out, r)
