@@ -21,7 +21,7 @@ type TreeRow struct {
 	// CreateCPU and ProcessCPU are the medians of process CPU time (all
 	// cores), the fair comparison with the sequential replay.
 	CreateCPU, ProcessCPU time.Duration
-	CommitBytes      int // encoded UpdatePath
+	CommitBytes           int // encoded UpdatePath
 }
 
 // TreeTable measures commit creation and processing for each size and
