@@ -283,9 +283,9 @@ func WelcomeSizesAt(s *suite.Suite, n int, seed uint64) ([]SizeRow, error) {
 			return nil, err
 		}
 		if !withTree {
-			commit = append(commit, row(MsgCommitAdd, FormPublic, len(st.Commit.Bytes())))
+			commit = append(commit, row(MsgCommitAdd, FormPublic, len(st.CommitBytes)))
 		}
-		welcomes = append(welcomes, row(pick(withTree, MsgWelcomeTree, MsgWelcome), FormMLSMessage, len(st.Welcome.Bytes())))
+		welcomes = append(welcomes, row(pick(withTree, MsgWelcomeTree, MsgWelcome), FormMLSMessage, len(st.WelcomeBytes)))
 		infos = append(infos, row(pick(withTree, MsgGroupInfoTree, MsgGroupInfo), FormBare, st.Outcome.GroupInfoBytes))
 		if err := g.Discard(st); err != nil {
 			return nil, err

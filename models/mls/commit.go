@@ -77,7 +77,9 @@ type CommitOptions struct {
 type StagedCommit struct {
 	Commit  *MLSMessage
 	Welcome *MLSMessage // nil when the Commit adds nobody
-	Outcome *Outcome
+	// CommitBytes and WelcomeBytes are their encodings, made once.
+	CommitBytes, WelcomeBytes []byte
+	Outcome                   *Outcome
 
 	next *epoch
 	view *treekem.PrivateView
@@ -563,13 +565,14 @@ func (g *Group) Commit(opts CommitOptions, rand io.Reader) (staged *StagedCommit
 	if err != nil {
 		return nil, err
 	}
-	staged = &StagedCommit{Commit: msg, Outcome: out, next: next, view: view}
-	out.CommitBytes = len(msg.Bytes())
+	staged = &StagedCommit{Commit: msg, CommitBytes: msg.Bytes(), Outcome: out, next: next, view: view}
+	out.CommitBytes = len(staged.CommitBytes)
 	if len(a.added) > 0 {
 		if staged.Welcome, err = g.welcome(next, tag, a, pp, opts.RatchetTreeInWelcome, out, rand); err != nil {
 			return nil, err
 		}
-		out.WelcomeBytes = len(staged.Welcome.Bytes())
+		staged.WelcomeBytes = staged.Welcome.Bytes()
+		out.WelcomeBytes = len(staged.WelcomeBytes)
 	}
 	g.staged = staged
 	return staged, nil

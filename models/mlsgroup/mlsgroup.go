@@ -445,7 +445,7 @@ func (g *Group) doCommit(actor protocol.MemberID, opts mls.CommitOptions, creati
 	}
 	res := st.Outcome
 	out := &protocol.Outcome{Sender: res.Ops, SenderNanos: senderNanos, Path: res.Path != nil}
-	encoded := st.Commit.Bytes()
+	encoded := st.CommitBytes
 	out.Messages = append(out.Messages, protocol.Message{Kind: protocol.MsgCommit, Bytes: len(encoded)})
 	removed := map[tm.LeafIndex]bool{}
 	for _, l := range res.Removed {
@@ -557,7 +557,7 @@ func (g *Group) doCommit(actor protocol.MemberID, opts mls.CommitOptions, creati
 // tree from the delivery service) goes to each; in full mode each joins
 // for real.
 func (g *Group) welcome(actor protocol.MemberID, st *mls.StagedCommit, out *protocol.Outcome) error {
-	wBytes := st.Welcome.Bytes()
+	wBytes := st.WelcomeBytes
 	treeBytes := len(g.tree().Bytes())
 	var joined []protocol.MemberID
 	for _, j := range st.Outcome.Joiners {
