@@ -189,6 +189,22 @@ func (g *Group) create(op protocol.Op) (*protocol.Outcome, error) {
 		return out, nil
 	}
 	// The creator adds everyone by value in one commit.
+	props, err := g.adds(op, out)
+	if err != nil {
+		return nil, err
+	}
+	c, err := g.doCommit(op.Actor, mls.CommitOptions{Inline: props}, true)
+	if err != nil {
+		return nil, err
+	}
+	c.Messages = append(out.Messages, c.Messages...)
+	c.SenderNanos += out.SenderNanos
+	return c, nil
+}
+
+// adds makes a KeyPackage for each of op's targets, which the actor
+// fetches from the delivery service, and returns their Add proposals.
+func (g *Group) adds(op protocol.Op, out *protocol.Outcome) ([]*mls.Proposal, error) {
 	var props []*mls.Proposal
 	for _, id := range op.Targets {
 		b, err := g.keyPackage(id)
@@ -199,13 +215,7 @@ func (g *Group) create(op protocol.Op) (*protocol.Outcome, error) {
 		props = append(props, &mls.Proposal{Type: mls.ProposalAdd, Add: b.KeyPackage})
 		out.Messages = append(out.Messages, protocol.Message{Kind: protocol.MsgKeyPackage, Bytes: len(b.KeyPackage.Bytes()), FromDS: true, To: []protocol.MemberID{op.Actor}})
 	}
-	c, err := g.doCommit(op.Actor, mls.CommitOptions{Inline: props}, true)
-	if err != nil {
-		return nil, err
-	}
-	c.Messages = append(out.Messages, c.Messages...)
-	c.SenderNanos += out.SenderNanos
-	return c, nil
+	return props, nil
 }
 
 func (g *Group) addMember(m *member) {
@@ -331,14 +341,9 @@ func (g *Group) propose(op protocol.Op) (*protocol.Outcome, error) {
 	var props []*mls.Proposal
 	switch op.Kind {
 	case protocol.OpAdd:
-		for _, id := range op.Targets {
-			b, err := g.keyPackage(id)
-			if err != nil {
-				return nil, err
-			}
-			g.joiners[string(b.KeyPackage.InitKey)] = joiner{id, b}
-			props = append(props, &mls.Proposal{Type: mls.ProposalAdd, Add: b.KeyPackage})
-			out.Messages = append(out.Messages, protocol.Message{Kind: protocol.MsgKeyPackage, Bytes: len(b.KeyPackage.Bytes()), FromDS: true, To: []protocol.MemberID{op.Actor}})
+		var err error
+		if props, err = g.adds(op, out); err != nil {
+			return nil, err
 		}
 	case protocol.OpRemove:
 		for _, id := range op.Targets {
