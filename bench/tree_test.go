@@ -58,7 +58,9 @@ func reportCrypto(b *testing.B, s *suite.Suite, ops treekem.Ops, gcLen int, elap
 	b.ReportMetric(float64(cpu)/float64(crypto), "x-crypto-cpu")
 }
 
-func BenchmarkCommitCreate(b *testing.B) {
+// forEachTree runs bench as a sub-benchmark for every tree shape and size,
+// with a fresh suite-1 fixture.
+func forEachTree(b *testing.B, bench func(b *testing.B, s *suite.Suite, f *TreeFixture)) {
 	s := suite1(b)
 	for _, shape := range []TreeShape{Warm, Built} {
 		for _, n := range benchSizes() {
@@ -67,62 +69,59 @@ func BenchmarkCommitCreate(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				rng := rand.NewChaCha8(seedBytes(2))
-				var ops treekem.Ops
-				var gcLen, iters int
-				runtime.GC() // collect the fixture's garbage before CPU time counts
-				start, cpu0 := time.Now(), CPUTime()
-				for b.Loop() {
-					_, o, ctx, err := f.Create(rng)
-					if err != nil {
-						b.Fatal(err)
-					}
-					ops, gcLen = o, len(ctx)
-					iters++
-				}
-				elapsed, cpu := time.Since(start), CPUTime()-cpu0
-				b.StopTimer()
-				reportCrypto(b, s, ops, gcLen, elapsed, cpu, iters)
+				bench(b, s, f)
 			})
 		}
 	}
 }
 
-func BenchmarkCommitProcess(b *testing.B) {
-	s := suite1(b)
-	for _, shape := range []TreeShape{Warm, Built} {
-		for _, n := range benchSizes() {
-			b.Run(fmt.Sprintf("shape=%s/n=%d/suite=1", shape, n), func(b *testing.B) {
-				f, err := NewTreeFixture(s, n, shape, 1)
-				if err != nil {
-					b.Fatal(err)
-				}
-				before := f.Tree.Clone()
-				up, _, ctx, err := f.Create(rand.NewChaCha8(seedBytes(3)))
-				if err != nil {
-					b.Fatal(err)
-				}
-				var ops treekem.Ops
-				iters := 0
-				runtime.GC() // collect the fixture's garbage before CPU time counts
-				start, cpu0 := time.Now(), CPUTime()
-				for b.Loop() {
-					// Merging the same path again redoes all the work: the
-					// path nodes are re-set and re-hashed, and the receiver
-					// decrypts from its unchanged copath key.
-					o, err := f.Process(before, up, ctx)
-					if err != nil {
-						b.Fatal(err)
-					}
-					ops = o
-					iters++
-				}
-				elapsed, cpu := time.Since(start), CPUTime()-cpu0
-				b.StopTimer()
-				reportCrypto(b, s, ops, len(ctx), elapsed, cpu, iters)
-			})
+func BenchmarkCommitCreate(b *testing.B) {
+	forEachTree(b, func(b *testing.B, s *suite.Suite, f *TreeFixture) {
+		rng := rand.NewChaCha8(seedBytes(2))
+		var ops treekem.Ops
+		var gcLen, iters int
+		runtime.GC() // collect the fixture's garbage before CPU time counts
+		start, cpu0 := time.Now(), CPUTime()
+		for b.Loop() {
+			_, o, ctx, err := f.Create(rng)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ops, gcLen = o, len(ctx)
+			iters++
 		}
-	}
+		elapsed, cpu := time.Since(start), CPUTime()-cpu0
+		b.StopTimer()
+		reportCrypto(b, s, ops, gcLen, elapsed, cpu, iters)
+	})
+}
+
+func BenchmarkCommitProcess(b *testing.B) {
+	forEachTree(b, func(b *testing.B, s *suite.Suite, f *TreeFixture) {
+		before := f.Tree.Clone()
+		up, _, ctx, err := f.Create(rand.NewChaCha8(seedBytes(3)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var ops treekem.Ops
+		iters := 0
+		runtime.GC() // collect the fixture's garbage before CPU time counts
+		start, cpu0 := time.Now(), CPUTime()
+		for b.Loop() {
+			// Merging the same path again redoes all the work: the
+			// path nodes are re-set and re-hashed, and the receiver
+			// decrypts from its unchanged copath key.
+			o, err := f.Process(before, up, ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ops = o
+			iters++
+		}
+		elapsed, cpu := time.Since(start), CPUTime()-cpu0
+		b.StopTimer()
+		reportCrypto(b, s, ops, len(ctx), elapsed, cpu, iters)
+	})
 }
 
 // BenchmarkBuildTree builds an n-member tree from prepared LeafNodes, every

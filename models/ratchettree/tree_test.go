@@ -48,19 +48,25 @@ func newLeaf(t testing.TB, s *suite.Suite, rng *rand.ChaCha8) *LeafNode {
 	return n
 }
 
+// randomStart returns a one-leaf tree, seeded randomness and a pool of
+// signed leaves for the random-operation tests.
+func randomStart(t *testing.T, seed byte, pool int) (*suite.Suite, *rand.ChaCha8, *rand.Rand, *Tree, []*LeafNode) {
+	s := testSuite(t)
+	rng := rand.NewChaCha8([32]byte{seed})
+	tree := New(s)
+	tree.SetLeaf(0, newLeaf(t, s, rng))
+	leaves := make([]*LeafNode, pool)
+	for i := range leaves {
+		leaves[i] = newLeaf(t, s, rng)
+	}
+	return s, rng, rand.New(rng), tree, leaves
+}
+
 // TestIncrementalHashMatchesFresh applies random Adds, Removes, Updates
 // and parent changes and checks after each that the cached tree hash and
 // resolutions equal those of a tree decoded afresh from the encoding.
 func TestIncrementalHashMatchesFresh(t *testing.T) {
-	s := testSuite(t)
-	rng := rand.NewChaCha8([32]byte{7})
-	r := rand.New(rng)
-	tree := New(s)
-	tree.SetLeaf(0, newLeaf(t, s, rng))
-	var pool []*LeafNode
-	for range 40 {
-		pool = append(pool, newLeaf(t, s, rng))
-	}
+	s, rng, r, tree, pool := randomStart(t, 7, 40)
 	for step := range 300 {
 		switch op := r.IntN(4); {
 		case op == 0 || tree.Members() < 2:
@@ -232,15 +238,7 @@ func vectorTrees(tb testing.TB) [][]byte {
 // and checks that Rollback restores the encoding and the tree hash, and
 // that Commit keeps them.
 func TestRollback(t *testing.T) {
-	s := testSuite(t)
-	rng := rand.NewChaCha8([32]byte{9})
-	r := rand.New(rng)
-	tree := New(s)
-	tree.SetLeaf(0, newLeaf(t, s, rng))
-	var pool []*LeafNode
-	for range 20 {
-		pool = append(pool, newLeaf(t, s, rng))
-	}
+	s, _, r, tree, pool := randomStart(t, 9, 20)
 	for range 5 {
 		tree.Add(pool[r.IntN(len(pool))])
 	}
