@@ -215,8 +215,8 @@ var (
 	nameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]*$`)
 	// topConfigKeys are the top-level keys that make up driver.Config and
 	// may be swept.
-	topConfigKeys = []string{"protocol", "suite", "fidelity", "auto_threshold", "sample", "duration",
-		"group", "workload", "commit", "policy", "network", "security"}
+	topConfigKeys = append([]string{"protocol", "suite", "fidelity", "auto_threshold", "sample", "duration",
+		"group", "workload", "policy", "network", "security"}, protocolSectionKeys()...)
 )
 
 // header decodes the keys that are not part of a run's configuration:
@@ -286,14 +286,13 @@ func (d *decoder) seeds(n *yaml.Node, path string) []uint64 {
 // defaultConfig holds the values of keys an experiment file leaves out.
 func defaultConfig() driver.Config {
 	var c driver.Config
-	c.Protocol = "mls"
+	c.Protocol = registry[0].name // the first registered protocol is the default
 	c.Suite = 1
 	c.Fidelity = "auto"
 	c.Sample = 8
 	for _, a := range []*workload.Arrival{&c.Workload.Joins, &c.Workload.Leaves, &c.Workload.Updates, &c.Workload.Messages, &c.Workload.Compromises} {
 		a.Process = "none"
 	}
-	c.Workload.Commit = workload.Commit{Committer: "any", When: "immediate", Path: "always", Updates: "proposal"}
 	c.Network.Latency.Kind = "fixed"
 	return c
 }
@@ -318,17 +317,15 @@ func (d *decoder) config(root *yaml.Node) driver.Config {
 			d.require(n, p, seen, "initial")
 		}},
 		{"workload", func(n *yaml.Node, p string) { d.workload(n, p, w) }},
-		{"commit", func(n *yaml.Node, p string) { d.commit(n, p, &w.Commit) }},
 		{"policy", func(n *yaml.Node, p string) {
 			d.mapping(n, p, true, []field{
 				{"max_update_age", func(n *yaml.Node, p string) { w.Policy.MaxUpdateAge, _ = d.duration(n, p) }},
-				{"key_package_lifetime", func(n *yaml.Node, p string) { w.Policy.KeyPackageLifetime, _ = d.duration(n, p) }},
 				{"retain_epochs", func(n *yaml.Node, p string) { w.RetainEpochs, _ = d.integer(n, p, 0) }},
 			})
 		}},
 		{"security", func(n *yaml.Node, p string) {
 			d.mapping(n, p, true, []field{
-				{"compromises", func(n *yaml.Node, p string) { w.Compromises = d.arrival(n, p, nil) }},
+				{"compromises", func(n *yaml.Node, p string) { w.Compromises = d.arrival(n, p) }},
 				{"at", func(n *yaml.Node, p string) {
 					n = deref(n)
 					if n.Kind != yaml.SequenceNode {
@@ -349,21 +346,54 @@ func (d *decoder) config(root *yaml.Node) driver.Config {
 			})
 		}},
 	}
+	sections := map[string]*yaml.Node{} // index only
+	for _, p := range registry {
+		fields = append(fields, field{p.section, func(n *yaml.Node, _ string) { sections[p.section] = n }})
+	}
 	seen := d.mapping(root, "", true, fields)
 	d.require(root, "", seen, "duration", "group")
+	sections["protocol"] = topValue(root, "protocol")
+	c.Options = d.protocolSections(root, c.Protocol, sections)
 	return c
+}
+
+// protocolSectionKeys lists the top-level keys of the protocols' own
+// sections.
+func protocolSectionKeys() []string {
+	var keys []string
+	for _, p := range registry {
+		keys = append(keys, p.section)
+	}
+	return keys
+}
+
+// topValue returns the value node of a top-level key, or the root.
+func topValue(root *yaml.Node, key string) *yaml.Node {
+	root = deref(root)
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if deref(root.Content[i]).Value == key {
+			return deref(root.Content[i+1])
+		}
+	}
+	return root
 }
 
 func (d *decoder) workload(n *yaml.Node, path string, w *workload.Config) {
 	var sizeSeen bool
 	d.mapping(n, path, true, []field{
-		{"joins", func(n *yaml.Node, p string) { w.Joins = d.arrival(n, p, nil) }},
-		{"leaves", func(n *yaml.Node, p string) { w.Leaves = d.arrival(n, p, nil) }},
-		{"updates", func(n *yaml.Node, p string) { w.Updates = d.arrival(n, p, nil) }},
+		{"joins", func(n *yaml.Node, p string) { w.Joins = d.arrival(n, p) }},
+		{"leaves", func(n *yaml.Node, p string) { w.Leaves = d.arrival(n, p) }},
+		{"updates", func(n *yaml.Node, p string) { w.Updates = d.arrival(n, p) }},
 		{"messages", func(n *yaml.Node, p string) {
 			w.Messages = d.arrival(n, p, &field{"size", func(n *yaml.Node, p string) {
 				sizeSeen = true
 				w.MessageSize, _ = d.dist(n, p, false)
+			}}, &field{"ephemeral", func(n *yaml.Node, p string) {
+				seen := d.mapping(n, p, true, []field{
+					{"share", func(n *yaml.Node, p string) { w.Ephemeral.Share, _ = d.number(n, p) }},
+					{"ttl", func(n *yaml.Node, p string) { w.Ephemeral.TTL, _ = d.duration(n, p) }},
+				})
+				d.require(n, p, seen, "share", "ttl")
 			}})
 			if w.Messages.Enabled() && !sizeSeen {
 				d.errorf(deref(n), join(p, "size"), "required when messages are enabled")
@@ -390,8 +420,8 @@ func (d *decoder) workload(n *yaml.Node, path string, w *workload.Config) {
 
 // arrival decodes an arrival process: a mapping {process, every,
 // per_member} (process defaults to poisson), or the bare word none. extra
-// is one more key the mapping accepts (messages' size).
-func (d *decoder) arrival(n *yaml.Node, path string, extra *field) workload.Arrival {
+// are more keys the mapping accepts (messages' size and ephemeral).
+func (d *decoder) arrival(n *yaml.Node, path string, extra ...*field) workload.Arrival {
 	n = deref(n)
 	if n.Kind == yaml.ScalarNode && n.Value == "none" {
 		return workload.Arrival{Process: "none"}
@@ -406,23 +436,11 @@ func (d *decoder) arrival(n *yaml.Node, path string, extra *field) workload.Arri
 		{"every", func(n *yaml.Node, p string) { a.Every, _ = d.duration(n, p) }},
 		{"per_member", func(n *yaml.Node, p string) { a.PerMember, _ = d.boolean(n, p) }},
 	}
-	if extra != nil {
-		fields = append(fields, *extra)
+	for _, f := range extra {
+		fields = append(fields, *f)
 	}
 	d.mapping(n, path, true, fields)
 	return a
-}
-
-func (d *decoder) commit(n *yaml.Node, path string, c *workload.Commit) {
-	d.mapping(n, path, true, []field{
-		{"committer", func(n *yaml.Node, p string) { c.Committer, _ = d.str(n, p) }},
-		{"admins", func(n *yaml.Node, p string) { c.Admins, _ = d.integer(n, p, 0) }},
-		{"when", func(n *yaml.Node, p string) { c.When, _ = d.str(n, p) }},
-		{"every", func(n *yaml.Node, p string) { c.Every, _ = d.duration(n, p) }},
-		{"count", func(n *yaml.Node, p string) { c.Count, _ = d.integer(n, p, 0) }},
-		{"path", func(n *yaml.Node, p string) { c.Path, _ = d.str(n, p) }},
-		{"updates", func(n *yaml.Node, p string) { c.Updates, _ = d.str(n, p) }},
-	})
 }
 
 var keyPrefix = regexp.MustCompile(`^([a-z_]+(?:\.[a-z_]+)*): (.*)$`)
@@ -431,27 +449,30 @@ var keyPrefix = regexp.MustCompile(`^([a-z_]+(?:\.[a-z_]+)*): (.*)$`)
 // problems on the line of that key, or of the nearest enclosing key
 // present in the file.
 func (d *decoder) validate(c *driver.Config) {
-	for _, e := range leafErrors(c.Validate()) {
-		msg := e.Error()
-		m := keyPrefix.FindStringSubmatch(msg)
-		if m == nil {
-			d.errs = append(d.errs, &Error{File: d.file, Msg: msg})
-			continue
-		}
-		key, line := m[1], 0
-		for k := key; k != ""; {
-			if l, ok := d.lines[k]; ok {
-				line = l
-				break
-			}
-			i := strings.LastIndexByte(k, '.')
-			if i < 0 {
-				break
-			}
-			k = k[:i]
-		}
-		d.errs = append(d.errs, &Error{File: d.file, Line: line, Key: key, Msg: m[2]})
+	d.keyErrors(c.Validate())
+}
+
+// placeKeyError records a "dotted.key: message" problem on the line of
+// that key, or of the nearest enclosing key present in the file.
+func (d *decoder) placeKeyError(msg string) {
+	m := keyPrefix.FindStringSubmatch(msg)
+	if m == nil {
+		d.errs = append(d.errs, &Error{File: d.file, Msg: msg})
+		return
 	}
+	key, line := m[1], 0
+	for k := key; k != ""; {
+		if l, ok := d.lines[k]; ok {
+			line = l
+			break
+		}
+		i := strings.LastIndexByte(k, '.')
+		if i < 0 {
+			break
+		}
+		k = k[:i]
+	}
+	d.errs = append(d.errs, &Error{File: d.file, Line: line, Key: key, Msg: m[2]})
 }
 
 // leafErrors flattens errors.Join trees into their members.

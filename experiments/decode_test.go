@@ -21,8 +21,8 @@ func TestDefaultDecodes(t *testing.T) {
 		t.Fatalf("default: name %q, seeds %v, %d runs", s.Name, s.Seeds, len(s.Expand()))
 	}
 	c := s.Expand()[2].Config
-	if c.Workload.Initial != 2000 || c.Duration != 24*sim.Hour || c.Workload.Commit.Every != 10*sim.Minute ||
-		c.Workload.Policy.KeyPackageLifetime != 30*sim.Day || c.Workload.Offline.Online.Value != 8*3600 {
+	if c.Workload.Initial != 2000 || c.Duration != 24*sim.Hour || !strings.Contains(string(c.Options), `"every":600000000000`) ||
+		!strings.Contains(string(c.Options), `"key_package_lifetime":2592000000000000`) || c.Workload.Offline.Online.Value != 8*3600 {
 		t.Errorf("default config: %+v", c)
 	}
 }
@@ -38,7 +38,7 @@ func TestDecodeMinimalDefaults(t *testing.T) {
 	}
 	c := runs[0].Config
 	if c.Protocol != "mls" || c.Suite != 1 || c.Fidelity != "auto" || c.Sample != 8 ||
-		c.Workload.Commit.When != "immediate" || c.Workload.Joins.Enabled() || c.Network.Latency.Kind != sim.DistFixed {
+		!strings.Contains(string(c.Options), `"when":"immediate"`) || c.Workload.Joins.Enabled() || c.Network.Latency.Kind != sim.DistFixed {
 		t.Errorf("defaults: %+v", c)
 	}
 }
@@ -104,10 +104,10 @@ func TestDecodeErrors(t *testing.T) {
 		{"unknown top key", base + "sweeep: {}\n", []string{"t.yaml:5: sweeep: unknown key"}},
 		{"bad duration", base + "workload:\n  messages:\n    every: 2h30x\n",
 			[]string{`t.yaml:7: workload.messages.every: bad duration "2h30x": unknown unit "x"`}},
-		{"duration without unit", base + "commit: {when: periodic, every: 10}\n",
-			[]string{"t.yaml:5: commit.every: bad duration \"10\": missing unit"}},
-		{"bad enum", base + "commit:\n  when: sometimes\n",
-			[]string{`t.yaml:6: commit.when: unknown "sometimes"`}},
+		{"duration without unit", base + "mls: {commit: {when: periodic, every: 10}}\n",
+			[]string{"t.yaml:5: mls.commit.every: bad duration \"10\": missing unit"}},
+		{"bad enum", base + "mls:\n  commit:\n    when: sometimes\n",
+			[]string{`t.yaml:7: mls.commit.when: unknown "sometimes"`}},
 		{"bad enum fidelity", base + "fidelity: exact\n", []string{`t.yaml:5: fidelity: unknown "exact"`}},
 		{"negative duration", "name: t\nduration: -1h\ngroup: {initial: 10}\n",
 			[]string{`t.yaml:2: duration: duration "-1h" must not be negative`}},
@@ -115,14 +115,15 @@ func TestDecodeErrors(t *testing.T) {
 		{"negative members", "name: t\nduration: 1h\ngroup: {initial: 0}\n", []string{"t.yaml:3: group.initial: must be at least 1"}},
 		{"share out of range", base + "workload:\n  offline: {share: 1.5, online: 1h, offline: 1h}\n",
 			[]string{"t.yaml:6: workload.offline.share: 1.5 is not in [0, 1]"}},
-		{"periodic without every", base + "commit:\n  when: periodic\n",
-			[]string{"t.yaml:5: commit.every: must be positive for when: periodic"}},
-		{"admins without admins", base + "commit: {committer: admins}\n", []string{"t.yaml:5: commit.admins:"}},
+		{"periodic without every", base + "mls:\n  commit:\n    when: periodic\n",
+			[]string{"t.yaml:6: mls.commit.every: must be positive for when: periodic"}},
+		{"admins without admins", base + "mls: {commit: {committer: admins}}\n", []string{"t.yaml:5: mls.commit.admins:"}},
+		{"old commit section", base + "commit: {when: periodic}\n", []string{"t.yaml:5: commit: unknown key"}},
 		{"arrival without every", base + "workload:\n  joins: {process: periodic}\n",
 			[]string{"t.yaml:6: workload.joins: period must be positive"}},
 		{"wrong type", base + "sample: [1, 2]\n", []string{"t.yaml:5: sample: want a number, got a list"}},
 		{"quoted number", base + "sample: \"8\"\n", []string{`t.yaml:5: sample: want a number, got the string "8"`}},
-		{"not a mapping", base + "commit: periodic\n", []string{`t.yaml:5: commit: want a mapping, got "periodic"`}},
+		{"not a mapping", base + "mls: periodic\n", []string{`t.yaml:5: mls: want a mapping, got "periodic"`}},
 		{"bool", base + "workload:\n  joins: {every: 1h, per_member: yes}\n", []string{`t.yaml:6: workload.joins.per_member: want true or false`}},
 		{"duplicate", base + "duration: 2h\n", []string{"t.yaml:5: duration: duplicate key (first at line 2)"}},
 		{"missing name", "duration: 1h\ngroup: {initial: 1}\n", []string{"t.yaml:1: name: required key is missing"}},
@@ -142,7 +143,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"unknown protocol", base + "protocol: signal\n", []string{`t.yaml:5: protocol: unknown "signal"`}},
 		{"seeds twice", base + "seeds: [1, 2, 1]\n", []string{"t.yaml:5: seeds: seed 1 is listed twice"}},
 		{"seeds zero", base + "seeds: 0\n", []string{"t.yaml:5: seeds: must be at least 1"}},
-		{"syntax", base + "commit: {when: [\n", []string{"t.yaml:"}},
+		{"syntax", base + "mls: {when: [\n", []string{"t.yaml:"}},
 		{"two documents", base + "---\nname: u\n", []string{"t.yaml:5: only one YAML document"}},
 		{"two problems", base + "sample: x\nsuite: y\n", []string{"t.yaml:5: sample:", "t.yaml:6: suite:"}},
 		{"sweep not a list", base + "sweep:\n  group.initial: 5\n", []string{"t.yaml:6: sweep.group.initial: want a non-empty list"}},
@@ -153,10 +154,10 @@ func TestDecodeErrors(t *testing.T) {
 		{"sweep bad value", base + "sweep:\n  group.initial:\n    - 5\n    - -1\n",
 			[]string{"t.yaml:8: group.initial: must be at least 1, got -1 (at initial=-1)"}},
 		{"sweep into scalar", base + "sweep:\n  duration.x: [1]\n", []string{"sweep.duration.x: cannot sweep duration.x: duration is not a mapping"}},
-		{"sweep combination", base + "commit: {every: 1h}\nsweep:\n  commit.when: [immediate, periodic, count]\n",
-			[]string{"t.yaml:5: commit.count: must be at least 1 for when: count (at when=count)"}},
-		{"sweep point that fails to decode", base + "commit:\n  when: periodic\nsweep:\n  group.initial: [0, 5]\n",
-			[]string{"t.yaml:5: commit.every: must be positive for when: periodic\n", "t.yaml:8: group.initial: must be at least 1, got 0 (at initial=0)"}},
+		{"sweep combination", base + "mls: {commit: {every: 1h}}\nsweep:\n  mls.commit.when: [immediate, periodic, count]\n",
+			[]string{"t.yaml:5: mls.commit.count: must be at least 1 for when: count (at when=count)"}},
+		{"sweep point that fails to decode", base + "mls: {commit: {when: periodic}}\nsweep:\n  group.initial: [0, 5]\n",
+			[]string{"t.yaml:5: mls.commit.every: must be positive for when: periodic\n", "t.yaml:7: group.initial: must be at least 1, got 0 (at initial=0)"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

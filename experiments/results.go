@@ -70,18 +70,19 @@ func itoa[T ~int | ~int64 | ~uint64 | ~uint32](v T) string {
 	return strconv.FormatUint(uint64(v), 10)
 }
 
-// eventRow renders one event in metrics.Columns order.
-func eventRow(e *metrics.Event) []string {
+// eventRow renders one event in metrics.Columns(kinds) order.
+func eventRow(e *metrics.Event, kinds []string) []string {
 	s, r := e.Sender, e.Receiver
-	return []string{
-		formatFloat(e.Time), e.Kind, itoa(e.Actor), itoa(e.Epoch), itoa(e.Members),
-		itoa(e.BytesUp), itoa(e.BytesDown), itoa(e.Recipients), itoa(e.CommitBytes), itoa(e.WelcomeBytes),
+	row := []string{formatFloat(e.Time), e.Kind, itoa(e.Actor), itoa(e.Epoch), itoa(e.Members),
+		itoa(e.BytesUp), itoa(e.BytesDown), itoa(e.Recipients)}
+	for _, k := range kinds {
+		row = append(row, itoa(e.Bytes(k)))
+	}
+	return append(row,
 		itoa(s.Encrypt), itoa(s.Decrypt), itoa(s.DeriveKeyPair), itoa(s.DeriveSecret), itoa(s.Sign), itoa(s.Verify), itoa(s.AEAD),
 		itoa(r.Encrypt), itoa(r.Decrypt), itoa(r.DeriveKeyPair), itoa(r.DeriveSecret), itoa(r.Sign), itoa(r.Verify), itoa(r.AEAD),
 		itoa(e.SenderCPU), itoa(e.ReceiverCPU), itoa(e.Processed), itoa(e.Verified), formatBool(e.Path),
-		itoa(e.Added), itoa(e.Removed), e.Rejected,
-		itoa(e.BlankParents), itoa(e.UnmergedLeaves),
-	}
+		itoa(e.Added), itoa(e.Removed), e.Rejected)
 }
 
 func healthRow(h *metrics.Health) []string {
@@ -91,16 +92,18 @@ func healthRow(h *metrics.Health) []string {
 	}
 }
 
-// WriteEvents writes the events CSV: the header metrics.Columns, then one
-// row per event.
+// WriteEvents writes the events CSV: the header metrics.Columns of the
+// message kinds the events send, then one row per event.
 func WriteEvents(w io.Writer, events []metrics.Event) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(metrics.Columns); err != nil {
+	kinds := metrics.Kinds(events)
+	cols := metrics.Columns(kinds)
+	if err := cw.Write(cols); err != nil {
 		return err
 	}
 	for i := range events {
-		row := eventRow(&events[i])
-		if len(row) != len(metrics.Columns) {
+		row := eventRow(&events[i], kinds)
+		if len(row) != len(cols) {
 			panic("experiments: eventRow is out of step with metrics.Columns")
 		}
 		if err := cw.Write(row); err != nil {

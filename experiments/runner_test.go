@@ -26,11 +26,11 @@ func fakeResult(cfg *driver.Config, seed uint64) *driver.Result {
 	ev := []metrics.Event{
 		{Time: 0, Kind: "create", Epoch: 0, Members: 1, SenderCPU: 1000},
 		{Time: tenth + 0.2, Kind: "add", Actor: 0, Epoch: 1, Members: n, BytesUp: 5000 + s, BytesDown: 4000 * int64(n-1),
-			Recipients: n - 1, CommitBytes: 900, WelcomeBytes: 4100 + s, Sender: protocol.Ops{Encrypt: 3, Sign: 1, AEAD: 1},
+			Recipients: n - 1, KindBytes: []metrics.KindBytes{{Kind: "commit", Bytes: 900}, {Kind: "welcome", Bytes: 4100 + s}}, Sender: protocol.Ops{Encrypt: 3, Sign: 1, AEAD: 1},
 			Receiver: protocol.Ops{Decrypt: 1, Verify: 1}, SenderCPU: 2500, ReceiverCPU: 700, Processed: 2, Verified: 2, Path: true, Added: n - 1},
 		{Time: 1e-7, Kind: "send", Actor: 3, Epoch: 1, Members: n, BytesUp: 230, BytesDown: 230 * int64(n-1), Recipients: n - 1, Sender: protocol.Ops{AEAD: 1}},
 		{Time: 3600.5, Kind: "commit", Actor: 2, Epoch: 2, Members: n, BytesUp: 1200 + 10*s, BytesDown: 1100 * int64(n-1), Recipients: n - 1,
-			CommitBytes: 1200 + 10*s, Processed: 1, Verified: 1, Path: true, BlankParents: 3, UnmergedLeaves: 1},
+			KindBytes: []metrics.KindBytes{{Kind: "commit", Bytes: 1200 + 10*s}}, Processed: 1, Verified: 1, Path: true},
 		{Time: 7200, Kind: "commit", Actor: 1, Epoch: 3, Members: n - 1, BytesUp: 800, BytesDown: 0, Removed: 1},
 		{Time: 7201.25, Kind: "update", Actor: 4, Epoch: 3, Members: n - 1, Rejected: `stale "epoch", retry`},
 	}

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"cgkalab/sim"
@@ -9,11 +10,11 @@ import (
 
 func TestSweepOrderAndIDs(t *testing.T) {
 	s, err := Decode("t.yaml", []byte(base+`seeds: [7, 3]
-commit: {when: periodic, every: 5m}
+mls: {commit: {when: periodic, every: 5m}}
 sweep:
   group.initial: [100, 1_000]
   workload.joins.every: [10m, 1h]
-  commit.every: [1h]
+  mls.commit.every: [1h]
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -36,12 +37,12 @@ sweep:
 		t.Fatalf("ids\n%q\nwant\n%q", ids, want)
 	}
 	r := s.Expand()[6]
-	wantParams := []Param{{"group.initial", "1000"}, {"workload.joins.every", "1h"}, {"commit.every", "1h"}}
+	wantParams := []Param{{"group.initial", "1000"}, {"workload.joins.every", "1h"}, {"mls.commit.every", "1h"}}
 	if !slices.Equal(r.Params, wantParams) || r.Seed != 7 {
 		t.Errorf("run 6: params %v seed %d", r.Params, r.Seed)
 	}
 	w := r.Config.Workload
-	if w.Initial != 1000 || w.Joins.Process != "poisson" || w.Joins.Every != sim.Hour || w.Commit.Every != sim.Hour || w.Commit.When != "periodic" {
+	if w.Initial != 1000 || w.Joins.Process != "poisson" || w.Joins.Every != sim.Hour || !strings.Contains(string(r.Config.Options), `"when":"periodic","every":3600000000000`) {
 		t.Errorf("run 6 config: %+v", w)
 	}
 	if got := s.Sweep[1]; got.Key != "workload.joins.every" || got.Short != "joins.every" || !slices.Equal(got.Values, []string{"10m", "1h"}) {
@@ -79,7 +80,7 @@ func TestSweepIDsUnique(t *testing.T) {
 }
 
 func TestShortKey(t *testing.T) {
-	keys := []string{"workload.joins.every", "commit.every", "group.initial", "workload.leaves.every"}
+	keys := []string{"workload.joins.every", "mls.commit.every", "group.initial", "workload.leaves.every"}
 	want := []string{"joins.every", "commit.every", "initial", "leaves.every"}
 	for i := range keys {
 		if got := shortKey(keys, i); got != want[i] {

@@ -12,8 +12,6 @@ import (
 
 	"cgkalab/bench"
 	"cgkalab/experiments"
-	"cgkalab/models/mlsgroup"
-	"cgkalab/models/protocol"
 	"cgkalab/plots"
 	"cgkalab/sim/driver"
 )
@@ -80,7 +78,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 
 	d := &driver.Driver{
-		Protocols: map[string]protocol.Factory{"mls": mlsgroup.New},
+		Protocols: experiments.Protocols(),
 		// Process CPU time: commits encrypt on every core, and an operation
 		// is charged for all of them.
 		Clock: bench.CPUTime,

@@ -70,6 +70,11 @@ type Group struct {
 	canon      *mls.Group              // sampled: the shared public state
 	pathSecret map[tm.NodeIndex][]byte // sampled: ground truth behind parent keys
 	latest     *mls.Group              // full: the last committer's state, current by construction
+
+	opts      Options
+	pending   int                 // proposals waiting for a commit
+	pendingBy protocol.MemberID   // who proposed last, for committer: self
+	outs      []*protocol.Outcome // the outcomes of the intent being applied
 }
 
 // New creates an empty simulated group; OpCreate populates it.
@@ -79,16 +84,26 @@ func New(env protocol.Env) (protocol.Group, error) {
 		return nil, err
 	}
 	switch env.Mode {
-	case "full", "sampled":
+	case protocol.Full, protocol.Sampled:
 	default:
 		return nil, fmt.Errorf("mlsgroup: unknown fidelity mode %q", env.Mode)
 	}
 	if env.Rand == nil || env.Pick == nil || env.Online == nil {
 		return nil, errors.New("mlsgroup: environment lacks randomness or an online predicate")
 	}
-	return &Group{env: env, suite: s, cfg: mls.Config{RetainEpochs: env.RetainEpochs}, full: env.Mode == "full",
+	opts, err := ParseOptions(env.Options)
+	if err != nil {
+		return nil, err
+	}
+	if env.Choose == nil {
+		env.Choose = env.Pick
+	}
+	if env.Members == nil {
+		return nil, errors.New("mlsgroup: environment lacks the member list")
+	}
+	return &Group{env: env, suite: s, cfg: mls.Config{RetainEpochs: env.RetainEpochs}, full: env.Mode == protocol.Full,
 		members: map[protocol.MemberID]*member{}, byLeaf: map[tm.LeafIndex]protocol.MemberID{},
-		joiners: map[string]joiner{}, pathSecret: map[tm.NodeIndex][]byte{}}, nil
+		joiners: map[string]joiner{}, pathSecret: map[tm.NodeIndex][]byte{}, opts: opts}, nil
 }
 
 // ref returns a state at the group's current epoch: the shared one in
@@ -115,45 +130,7 @@ func (g *Group) Members() int { return len(g.members) }
 func (g *Group) tree() *rt.Tree { return g.ref().Tree() }
 
 // now reads the injected clock.
-func (g *Group) now() int64 {
-	if g.env.Clock == nil {
-		return 0
-	}
-	return g.env.Clock()
-}
-
-// Apply implements protocol.Group.
-func (g *Group) Apply(op protocol.Op) (*protocol.Outcome, error) {
-	if op.Kind != protocol.OpCreate && g.ref() == nil {
-		return nil, fmt.Errorf("mlsgroup: %v before the group exists", op.Kind)
-	}
-	if _, ok := g.members[op.Actor]; !ok && op.Kind != protocol.OpCreate {
-		return &protocol.Outcome{Epoch: g.Epoch(), Rejected: fmt.Sprintf("actor %d is not a member", op.Actor)}, nil
-	}
-	out, err := g.apply(op)
-	if err == nil && out != nil && g.ref() != nil {
-		out.Authenticator = g.ref().EpochAuthenticator()
-	}
-	return out, err
-}
-
-func (g *Group) apply(op protocol.Op) (*protocol.Outcome, error) {
-	switch op.Kind {
-	case protocol.OpCreate:
-		return g.create(op)
-	case protocol.OpAdd, protocol.OpRemove, protocol.OpUpdate:
-		return g.propose(op)
-	case protocol.OpCommit:
-		return g.commit(op)
-	case protocol.OpSend:
-		return g.send(op)
-	case protocol.OpSync:
-		return g.sync(op)
-	case protocol.OpOffline:
-		return g.offline(op)
-	}
-	return nil, fmt.Errorf("mlsgroup: unsupported operation %v", op.Kind)
-}
+func (g *Group) now() int64 { return g.env.Now() }
 
 // keyPackage creates a client's KeyPackage with keys from the protocol's
 // random stream.
@@ -163,11 +140,11 @@ func (g *Group) keyPackage(id protocol.MemberID) (*mls.KeyPackageBundle, error) 
 
 // create makes the group: the actor creates it and commits Adds of all
 // targets with a path, as one creator adding everyone.
-func (g *Group) create(op protocol.Op) (*protocol.Outcome, error) {
+func (g *Group) create(actor protocol.MemberID, targets []protocol.MemberID) (*protocol.Outcome, error) {
 	if g.ref() != nil {
 		return nil, errors.New("mlsgroup: group created twice")
 	}
-	kp, err := g.keyPackage(op.Actor)
+	kp, err := g.keyPackage(actor)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +153,7 @@ func (g *Group) create(op protocol.Op) (*protocol.Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &member{id: op.Actor, leaf: 0, leafKey: kp.LeafKey, sigKey: kp.SigKey, pending: map[string]*suite.HPKEPrivateKey{}}
+	m := &member{id: actor, leaf: 0, leafKey: kp.LeafKey, sigKey: kp.SigKey, pending: map[string]*suite.HPKEPrivateKey{}}
 	g.addMember(m)
 	if g.full {
 		m.state = grp
@@ -184,36 +161,37 @@ func (g *Group) create(op protocol.Op) (*protocol.Outcome, error) {
 	} else {
 		g.canon = grp
 	}
-	out := &protocol.Outcome{Epoch: grp.Epoch(), SenderNanos: g.now() - t0}
-	if len(op.Targets) == 0 {
+	out := &protocol.Outcome{Label: "create", Actor: actor, Sequenced: true, SenderNanos: g.now() - t0}
+	if len(targets) == 0 {
 		return out, nil
 	}
 	// The creator adds everyone by value in one commit.
-	props, err := g.adds(op, out)
+	props, err := g.adds(actor, targets, out)
 	if err != nil {
 		return nil, err
 	}
-	c, err := g.doCommit(op.Actor, mls.CommitOptions{Inline: props}, true)
+	c, err := g.doCommit(actor, true, props)
 	if err != nil {
 		return nil, err
 	}
 	c.Messages = append(out.Messages, c.Messages...)
 	c.SenderNanos += out.SenderNanos
+	c.Label, c.Actor, c.Sequenced = out.Label, out.Actor, true
 	return c, nil
 }
 
 // adds makes a KeyPackage for each of op's targets, which the actor
 // fetches from the delivery service, and returns their Add proposals.
-func (g *Group) adds(op protocol.Op, out *protocol.Outcome) ([]*mls.Proposal, error) {
+func (g *Group) adds(actor protocol.MemberID, targets []protocol.MemberID, out *protocol.Outcome) ([]*mls.Proposal, error) {
 	var props []*mls.Proposal
-	for _, id := range op.Targets {
+	for _, id := range targets {
 		b, err := g.keyPackage(id)
 		if err != nil {
 			return nil, err
 		}
 		g.joiners[string(b.KeyPackage.InitKey)] = joiner{id, b}
 		props = append(props, &mls.Proposal{Type: mls.ProposalAdd, Add: b.KeyPackage})
-		out.Messages = append(out.Messages, protocol.Message{Kind: protocol.MsgKeyPackage, Bytes: len(b.KeyPackage.Bytes()), FromDS: true, To: []protocol.MemberID{op.Actor}})
+		out.Messages = append(out.Messages, protocol.Message{Kind: MsgKeyPackage, Bytes: len(b.KeyPackage.Bytes()), FromDS: true, To: []protocol.MemberID{actor}})
 	}
 	return props, nil
 }
@@ -335,21 +313,22 @@ func (g *Group) sample(exclude func(protocol.MemberID) bool) []protocol.MemberID
 }
 
 // propose sends Add, Remove or Update proposals from the actor.
-func (g *Group) propose(op protocol.Op) (*protocol.Outcome, error) {
-	m := g.members[op.Actor]
-	out := &protocol.Outcome{}
+// kind is "add", "remove" or "update".
+func (g *Group) propose(kind string, actor protocol.MemberID, targets []protocol.MemberID) (*protocol.Outcome, error) {
+	m := g.members[actor]
+	out := &protocol.Outcome{Actor: actor}
 	var props []*mls.Proposal
-	switch op.Kind {
-	case protocol.OpAdd:
+	switch kind {
+	case "add":
 		var err error
-		if props, err = g.adds(op, out); err != nil {
+		if props, err = g.adds(actor, targets, out); err != nil {
 			return nil, err
 		}
-	case protocol.OpRemove:
-		for _, id := range op.Targets {
+	case "remove":
+		for _, id := range targets {
 			t, ok := g.members[id]
 			if !ok {
-				return &protocol.Outcome{Epoch: g.Epoch(), Rejected: fmt.Sprintf("remove of non-member %d", id)}, nil
+				return &protocol.Outcome{Actor: actor, Rejected: fmt.Sprintf("remove of non-member %d", id)}, nil
 			}
 			props = append(props, &mls.Proposal{Type: mls.ProposalRemove, Remove: uint32(t.leaf)})
 		}
@@ -359,23 +338,23 @@ func (g *Group) propose(op protocol.Op) (*protocol.Outcome, error) {
 		t0 := g.now()
 		var msg *mls.MLSMessage
 		var err error
-		if op.Kind == protocol.OpUpdate {
+		if kind == "update" {
 			msg, err = grp.ProposeUpdate(mls.WirePublicMessage, g.env.Rand)
 		} else {
 			msg, err = grp.Propose(props[i], mls.WirePublicMessage, g.env.Rand)
 		}
 		out.SenderNanos += g.now() - t0
 		if err != nil {
-			return nil, fmt.Errorf("member %d proposing: %w", op.Actor, err)
+			return nil, fmt.Errorf("member %d proposing: %w", actor, err)
 		}
 		out.Sender.Sign++
 		encoded := msg.Bytes()
-		out.Messages = append(out.Messages, protocol.Message{Kind: protocol.MsgProposal, Bytes: len(encoded)})
+		out.Messages = append(out.Messages, protocol.Message{Kind: MsgProposal, Bytes: len(encoded)})
 		if g.full {
-			if err := g.broadcast(op.Actor, encoded, out); err != nil {
+			if err := g.broadcast(actor, encoded, out); err != nil {
 				return nil, err
 			}
-		} else if err := g.sampleProposal(op.Actor, encoded, out); err != nil {
+		} else if err := g.sampleProposal(actor, encoded, out); err != nil {
 			return nil, err
 		}
 	}
@@ -409,34 +388,32 @@ func (g *Group) sampleProposal(from protocol.MemberID, encoded []byte, out *prot
 	return nil
 }
 
-// commit has the actor commit every pending proposal by reference.
-func (g *Group) commit(op protocol.Op) (*protocol.Outcome, error) {
-	opts := mls.CommitOptions{ByReference: true, OmitPath: !op.Path}
-	if op.Discard {
-		return g.lostCommit(op.Actor, opts)
-	}
-	return g.doCommit(op.Actor, opts, false)
-}
-
 // lostCommit creates a commit that the delivery service refuses: its bytes
 // and the committer's work are real, then it is dropped.
-func (g *Group) lostCommit(actor protocol.MemberID, opts mls.CommitOptions) (*protocol.Outcome, error) {
+func (g *Group) lostCommit(actor protocol.MemberID, path bool) (*protocol.Outcome, error) {
+	opts := mls.CommitOptions{ByReference: true, OmitPath: !path}
 	grp := g.actAs(g.members[actor])
 	t0 := g.now()
 	st, err := grp.Commit(opts, g.env.Rand)
 	nanos := g.now() - t0
 	if err != nil {
 		if errors.Is(err, mls.ErrRejected) {
-			return &protocol.Outcome{Epoch: g.Epoch(), Rejected: err.Error()}, nil
+			return &protocol.Outcome{Rejected: err.Error()}, nil
 		}
 		return nil, fmt.Errorf("member %d committing: %w", actor, err)
 	}
-	out := &protocol.Outcome{Epoch: g.Epoch(), Sender: st.Outcome.Ops, SenderNanos: nanos, Path: st.Outcome.Path != nil,
-		Messages: []protocol.Message{{Kind: protocol.MsgCommit, Bytes: st.Outcome.CommitBytes}}}
+	out := &protocol.Outcome{Sender: st.Outcome.Ops, SenderNanos: nanos, Path: st.Outcome.Path != nil,
+		Messages: []protocol.Message{{Kind: MsgCommit, Bytes: st.Outcome.CommitBytes, Refused: true}}}
 	return out, grp.Discard(st)
 }
 
-func (g *Group) doCommit(actor protocol.MemberID, opts mls.CommitOptions, creating bool) (*protocol.Outcome, error) {
+// doCommit has actor commit the pending proposals by reference, or the
+// given ones inline (group creation), and every receiver process it.
+func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Proposal) (*protocol.Outcome, error) {
+	opts := mls.CommitOptions{ByReference: true, OmitPath: !path}
+	if inline != nil {
+		opts = mls.CommitOptions{Inline: inline}
+	}
 	m := g.members[actor]
 	grp := g.actAs(m)
 	t0 := g.now()
@@ -444,14 +421,14 @@ func (g *Group) doCommit(actor protocol.MemberID, opts mls.CommitOptions, creati
 	senderNanos := g.now() - t0
 	if err != nil {
 		if errors.Is(err, mls.ErrRejected) {
-			return &protocol.Outcome{Epoch: g.Epoch(), Rejected: err.Error()}, nil
+			return &protocol.Outcome{Rejected: err.Error()}, nil
 		}
 		return nil, fmt.Errorf("member %d committing: %w", actor, err)
 	}
 	res := st.Outcome
 	out := &protocol.Outcome{Sender: res.Ops, SenderNanos: senderNanos, Path: res.Path != nil}
 	encoded := st.CommitBytes
-	out.Messages = append(out.Messages, protocol.Message{Kind: protocol.MsgCommit, Bytes: len(encoded)})
+	out.Messages = append(out.Messages, protocol.Message{Kind: MsgCommit, Bytes: len(encoded)})
 	removed := map[tm.LeafIndex]bool{}
 	for _, l := range res.Removed {
 		removed[l] = true
@@ -527,7 +504,10 @@ func (g *Group) doCommit(actor protocol.MemberID, opts mls.CommitOptions, creati
 			g.pathSecret[x] = res.PathSecrets[i]
 		}
 	}
-	out.Reveals, out.Step = g.reveals(m, res)
+	out.Security = g.security(m, res)
+	if out.Path {
+		out.Refreshed = append(out.Refreshed, actor)
+	}
 	// The committer's new keys and view.
 	t := g.tree()
 	if leafKey := newView.Key(t, m.leaf.Node()); leafKey != nil {
@@ -536,7 +516,7 @@ func (g *Group) doCommit(actor protocol.MemberID, opts mls.CommitOptions, creati
 	m.view = newView
 	clear(m.pending)
 	for _, l := range res.Updated {
-		out.Updated = append(out.Updated, g.byLeaf[l])
+		out.Refreshed = append(out.Refreshed, g.byLeaf[l])
 	}
 	for l, k := range newLeafKeys {
 		u := g.members[g.byLeaf[l]]
@@ -590,31 +570,32 @@ func (g *Group) welcome(actor protocol.MemberID, st *mls.StagedCommit, out *prot
 	}
 	out.Added = joined
 	out.Messages = append(out.Messages,
-		protocol.Message{Kind: protocol.MsgWelcome, Bytes: len(wBytes), To: joined},
-		protocol.Message{Kind: protocol.MsgRatchetTree, Bytes: treeBytes, To: joined, FromDS: true})
+		protocol.Message{Kind: MsgWelcome, Bytes: len(wBytes), To: joined},
+		protocol.Message{Kind: MsgRatchetTree, Bytes: treeBytes, To: joined, FromDS: true})
 	return nil
 }
 
 // send has the actor send an application message; in full mode every
 // online member decrypts it, in sampled mode one receiver does (the shared
 // secret tree deletes a key once used).
-func (g *Group) send(op protocol.Op) (*protocol.Outcome, error) {
-	m := g.members[op.Actor]
+func (g *Group) send(actor protocol.MemberID, size int) (*protocol.Outcome, error) {
+	m := g.members[actor]
 	grp := g.actAs(m)
 	t0 := g.now()
-	msg, err := grp.SendApplication(make([]byte, op.Size), nil, g.env.Rand)
-	out := &protocol.Outcome{SenderNanos: g.now() - t0, Sender: protocol.Ops{Sign: 1, AEAD: 2}}
+	msg, err := grp.SendApplication(make([]byte, size), nil, g.env.Rand)
+	out := &protocol.Outcome{Label: "send", Actor: actor, SenderNanos: g.now() - t0, Sender: protocol.Ops{Sign: 1, AEAD: 2},
+		Security: &protocol.Security{Protected: []protocol.Secret{epochSecret(g.Epoch())}}}
 	if err != nil {
-		return nil, fmt.Errorf("member %d sending: %w", op.Actor, err)
+		return nil, fmt.Errorf("member %d sending: %w", actor, err)
 	}
 	encoded := msg.Bytes()
-	out.Messages = []protocol.Message{{Kind: protocol.MsgApplication, Bytes: len(encoded)}}
+	out.Messages = []protocol.Message{{Kind: MsgApplication, Bytes: len(encoded)}}
 	if g.full {
-		if err := g.broadcast(op.Actor, encoded, out); err != nil {
+		if err := g.broadcast(actor, encoded, out); err != nil {
 			return nil, err
 		}
 	} else {
-		receivers := g.sample(func(x protocol.MemberID) bool { return x == op.Actor })
+		receivers := g.sample(func(x protocol.MemberID) bool { return x == actor })
 		for _, id := range receivers[:min(1, len(receivers))] {
 			r := g.members[id]
 			pm, err := mls.ParseMLSMessage(encoded)
@@ -624,7 +605,7 @@ func (g *Group) send(op protocol.Op) (*protocol.Outcome, error) {
 			g.canon.AssumeMember(g.view(r), r.sigKey, maps.Clone(r.pending))
 			t0 := g.now()
 			if _, err := g.canon.Process(pm); err != nil {
-				return nil, fmt.Errorf("sampled member %d decrypting a message from %d: %w", id, op.Actor, err)
+				return nil, fmt.Errorf("sampled member %d decrypting a message from %d: %w", id, actor, err)
 			}
 			out.ReceiverNanos = g.now() - t0
 			out.Processed, out.Receiver = 1, protocol.Ops{Verify: 1, AEAD: 2}
@@ -636,9 +617,9 @@ func (g *Group) send(op protocol.Op) (*protocol.Outcome, error) {
 
 // sync has a returning member process what it missed (full mode); in
 // sampled mode its state follows from the shared one and nothing is run.
-func (g *Group) sync(op protocol.Op) (*protocol.Outcome, error) {
-	m := g.members[op.Actor]
-	out := &protocol.Outcome{}
+func (g *Group) sync(actor protocol.MemberID) (*protocol.Outcome, error) {
+	m := g.members[actor]
+	out := &protocol.Outcome{Label: "sync", Actor: actor}
 	if !g.full {
 		m.stale = nil
 		out.Epoch = g.Epoch()
@@ -648,7 +629,7 @@ func (g *Group) sync(op protocol.Op) (*protocol.Outcome, error) {
 	for _, msg := range m.backlog {
 		r, err := m.state.Process(msg)
 		if err != nil {
-			return nil, fmt.Errorf("member %d catching up: %w", op.Actor, err)
+			return nil, fmt.Errorf("member %d catching up: %w", actor, err)
 		}
 		if r.Outcome != nil {
 			out.Sender.Add(r.Outcome.Ops)
@@ -660,7 +641,7 @@ func (g *Group) sync(op protocol.Op) (*protocol.Outcome, error) {
 	m.stale = nil
 	if m.state.Epoch() == g.Epoch() {
 		if !bytes.Equal(m.state.EpochAuthenticator(), g.latest.EpochAuthenticator()) {
-			return nil, fmt.Errorf("epoch %d: member %d caught up to a different epoch authenticator", g.Epoch(), op.Actor)
+			return nil, fmt.Errorf("epoch %d: member %d caught up to a different epoch authenticator", g.Epoch(), actor)
 		}
 		out.Verified = 1
 	}

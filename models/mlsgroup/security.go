@@ -9,64 +9,109 @@ import (
 	tm "cgkalab/models/treemath"
 )
 
-// reveals describes an applied commit for the security oracle (RFC 9420,
+// Message kinds of MLS, for the byte columns of the results.
+const (
+	MsgCommit      = "commit"
+	MsgProposal    = "proposal"
+	MsgWelcome     = "welcome"
+	MsgApplication = "application"
+	MsgKeyPackage  = "key_package"
+	MsgRatchetTree = "ratchet_tree" // the tree a joiner fetches from the delivery service
+)
+
+// MessageKinds lists the kinds of message an MLS group sends.
+var MessageKinds = []string{MsgCommit, MsgProposal, MsgWelcome, MsgApplication, MsgKeyPackage, MsgRatchetTree}
+
+// The secrets of RFC 9420 the security oracle tracks (protocol.Secret
+// kinds; A is the epoch, B the position on a commit's path).
+const (
+	// kindPath: path secret B of the commit that started epoch A (§7.4).
+	kindPath = protocol.KindBase + iota
+	// kindCommit: the commit secret of the commit that started epoch A.
+	kindCommit
+	// kindJoiner: the joiner secret of epoch A, as a Welcome carries it (§8).
+	kindJoiner
+	// kindEpoch stands for all of epoch A's secrets: its epoch secret and
+	// everything derived from it.
+	kindEpoch
+	// kindInit: epoch A's init_secret, what the next epoch needs besides
+	// the commit secret. A device holds its current epoch's init secret,
+	// not its epoch secret, which §9.2 deletes.
+	kindInit
+)
+
+func pathSecret(e uint64, i int) protocol.Secret {
+	return protocol.Secret{Kind: kindPath, A: e, B: uint64(i)}
+}
+func commitSecret(e uint64) protocol.Secret { return protocol.Secret{Kind: kindCommit, A: e} }
+func joinerSecret(e uint64) protocol.Secret { return protocol.Secret{Kind: kindJoiner, A: e} }
+func epochSecret(e uint64) protocol.Secret  { return protocol.Secret{Kind: kindEpoch, A: e} }
+func initSecret(e uint64) protocol.Secret   { return protocol.Secret{Kind: kindInit, A: e} }
+
+// security describes an applied commit for the security oracle (RFC 9420,
 // Sections 7.4, 8 and 12.4.3.1): each path secret encrypted to a recipient
 // key, each path secret giving the next one and its node's key, the last
-// one giving the commit secret, and each Welcome's init key giving the
-// joiner secret (hence the epoch) and the path secret it carries.
-func (g *Group) reveals(committer *member, res *mls.Outcome) ([]protocol.Reveal, *protocol.EpochStep) {
+// one giving the commit secret; the epoch from the previous init secret
+// and the commit secret (the previous init secret alone without a path);
+// each Welcome's init key giving the joiner secret (hence the epoch) and
+// the path secret it carries; and the epoch giving its init secret.
+func (g *Group) security(committer *member, res *mls.Outcome) *protocol.Security {
 	e := g.Epoch() // the epoch this commit started
 	t := g.tree()
-	step := &protocol.EpochStep{Epoch: e, Prev: e - 1}
+	sec := &protocol.Security{Epoch: &protocol.EpochMark{Epoch: e, Secret: epochSecret(e)}}
 	var out []protocol.Reveal
+	from := []protocol.Secret{initSecret(e - 1)}
 	if len(res.Path) > 0 || res.PathSecrets != nil {
 		index := make(map[tm.NodeIndex]int, len(res.Path))
 		for i, x := range res.Path {
 			index[x] = i
-			ps := protocol.Secret{Kind: protocol.SecretPath, Epoch: e, Index: i}
+			ps := pathSecret(e, i)
 			out = append(out, protocol.Reveal{From: ps, To: protocol.KeySecret(t.EncryptionKey(x))})
-			next := protocol.Secret{Kind: protocol.SecretCommit, Epoch: e}
+			next := commitSecret(e)
 			if i+1 < len(res.Path) {
-				next = protocol.Secret{Kind: protocol.SecretPath, Epoch: e, Index: i + 1}
+				next = pathSecret(e, i+1)
 			}
 			out = append(out, protocol.Reveal{From: ps, To: next})
 		}
 		for _, edge := range res.Edges {
-			out = append(out, protocol.Reveal{From: protocol.KeySecret(edge.RecipientKey),
-				To: protocol.Secret{Kind: protocol.SecretPath, Epoch: e, Index: index[edge.PathNode]}})
+			out = append(out, protocol.Reveal{From: protocol.KeySecret(edge.RecipientKey), To: pathSecret(e, index[edge.PathNode])})
 		}
-		step.Needs = []protocol.Secret{{Kind: protocol.SecretCommit, Epoch: e}}
 		// A committer alone in its tree has an empty path: its commit
 		// secret is still secret, derived from its fresh leaf secret.
+		from = append(from, commitSecret(e))
 	}
-	joiner := protocol.Secret{Kind: protocol.SecretJoiner, Epoch: e}
 	for _, j := range res.Joiners {
 		init := protocol.KeySecret(j.InitKey)
-		out = append(out, protocol.Reveal{From: init, To: joiner})
+		out = append(out, protocol.Reveal{From: init, To: joinerSecret(e)})
 		lca := tm.CommonAncestor(committer.leaf.Node(), j.Leaf.Node())
 		if i := slices.Index(res.Path, lca); i >= 0 {
-			out = append(out, protocol.Reveal{From: init, To: protocol.Secret{Kind: protocol.SecretPath, Epoch: e, Index: i}})
+			out = append(out, protocol.Reveal{From: init, To: pathSecret(e, i)})
 		}
 	}
 	if len(res.Joiners) > 0 {
-		out = append(out, protocol.Reveal{From: joiner, To: protocol.Secret{Kind: protocol.SecretEpoch, Epoch: e}})
+		out = append(out, protocol.Reveal{From: joinerSecret(e), To: epochSecret(e)})
 	}
-	return out, step
+	out = append(out, protocol.Reveal{From: epochSecret(e), To: initSecret(e)})
+	sec.Reveals = out
+	sec.Derives = []protocol.Derive{{To: epochSecret(e), From: from}}
+	return sec
 }
 
 // offline notes what a member that goes offline keeps: in full mode its
 // own state simply stops advancing; in sampled mode its knowledge is
 // recorded now, since the shared state moves on.
-func (g *Group) offline(op protocol.Op) (*protocol.Outcome, error) {
-	m := g.members[op.Actor]
+func (g *Group) offline(actor protocol.MemberID) (*protocol.Outcome, error) {
+	m := g.members[actor]
 	if !g.full {
 		k := g.knowledge(m)
 		m.stale = &k
 	}
-	return &protocol.Outcome{Epoch: g.Epoch()}, nil
+	return &protocol.Outcome{Label: "offline", Actor: actor}, nil
 }
 
-// knowledge is what member m holds now.
+// knowledge is what member m holds now: its leaf and path keys, pending
+// Update keys, the init secret of its current epoch, and the message keys
+// of its current and retained epochs that it has not used yet.
 func (g *Group) knowledge(m *member) protocol.Knowledge {
 	var k protocol.Knowledge
 	add := func(pub []byte) { k.Secrets = append(k.Secrets, protocol.KeySecret(pub)) }
@@ -78,15 +123,19 @@ func (g *Group) knowledge(m *member) protocol.Knowledge {
 		}
 		k.Current = st.Epoch()
 		k.Epochs = append(st.RetainedEpochs(), st.Epoch())
-		return k
+	} else {
+		g.view(m).KnownKeys(func(_ tm.NodeIndex, pub []byte) { add(pub) })
+		for pub := range m.pending {
+			add([]byte(pub))
+		}
+		k.Current = g.Epoch()
+		for e := g.Epoch() - min(g.Epoch(), uint64(g.env.RetainEpochs)); e <= g.Epoch(); e++ {
+			k.Epochs = append(k.Epochs, e)
+		}
 	}
-	g.view(m).KnownKeys(func(_ tm.NodeIndex, pub []byte) { add(pub) })
-	for pub := range m.pending {
-		add([]byte(pub))
-	}
-	k.Current = g.Epoch()
-	for e := g.Epoch() - min(g.Epoch(), uint64(g.env.RetainEpochs)); e <= g.Epoch(); e++ {
-		k.Epochs = append(k.Epochs, e)
+	k.Secrets = append(k.Secrets, initSecret(k.Current))
+	for _, e := range k.Epochs {
+		k.Held = append(k.Held, epochSecret(e))
 	}
 	return k
 }

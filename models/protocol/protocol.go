@@ -1,91 +1,95 @@
 // Package protocol is the small interface through which the simulator
-// drives a group key agreement protocol, and the Outcome every protocol
-// reports. Like the rest of models/, it knows nothing of time, events or
-// files: the simulator decides who acts and when, the protocol performs
-// the operation with real cryptography and says what it cost.
+// drives any group key agreement protocol, and the Outcome every protocol
+// reports. Like the rest of models/, it knows nothing of events or files:
+// the simulator decides who wants to do what and when (an Intent, with the
+// virtual time as an input), the protocol performs it with real
+// cryptography under its own handshake rules and says what happened and
+// what it cost.
+//
+// The simulator issues intents (join, leave, update, send, sync, offline,
+// evict, tick); how a protocol turns an intent into wire messages (MLS's
+// proposals, commit policy and one-commit-per-epoch race; Sender Keys'
+// rotations) is the protocol's own business. A protocol that needs one
+// winner per epoch asks the simulator's Sequencer.
 package protocol
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"time"
 )
 
 // MemberID names a simulated client for its whole life. Protocols map it
 // to their own positions (a leaf index, a sender key).
 type MemberID uint32
 
-// OpKind is what a member does.
-type OpKind uint8
+// IntentKind is what the simulator asks of the group.
+type IntentKind uint8
 
 const (
-	// OpCreate: Actor creates the group with Targets as its first members.
-	OpCreate OpKind = iota + 1
-	// OpAdd: Actor proposes adding the clients Targets.
-	OpAdd
-	// OpRemove: Actor proposes removing the members Targets (itself to leave).
-	OpRemove
-	// OpUpdate: Actor proposes a fresh key for itself.
-	OpUpdate
-	// OpCommit: Actor commits the pending proposals; Path asks for a key
-	// update even when no proposal requires one.
-	OpCommit
-	// OpSend: Actor sends an application message of Size bytes.
-	OpSend
-	// OpSync: Actor, back online, processes what it missed.
-	OpSync
-	// OpOffline: Actor goes offline; the protocol notes the state it keeps
+	// Create: Actor creates the group with Targets as its first members.
+	Create IntentKind = iota + 1
+	// Join: Actor brings the new clients Targets into the group.
+	Join
+	// Leave: Actor takes the members Targets out of the group (itself to
+	// leave).
+	Leave
+	// Update: Actor refreshes its own key material.
+	Update
+	// Send: Actor sends an application message of Size bytes; with TTL > 0
+	// the message disappears (honest devices delete it and its keys) TTL
+	// after it was sent.
+	Send
+	// Sync: Actor, back online, processes what it missed.
+	Sync
+	// Offline: Actor goes offline; the protocol notes the state it keeps
 	// (what a compromise of the offline device reveals).
-	OpOffline
+	Offline
+	// Evict: the group's policy removes the idle members Targets (RFC 9750,
+	// Section 7); the protocol chooses who acts, and Actor is unused.
+	Evict
+	// Tick: a timer the protocol asked for (Ticker) fired, or a handshake
+	// that lost the race for an epoch may be retried.
+	Tick
 )
 
-var opNames = [...]string{"", "create", "add", "remove", "update", "commit", "send", "sync", "offline"}
+var intentNames = [...]string{"", "create", "join", "leave", "update", "send", "sync", "offline", "evict", "tick"}
 
-func (k OpKind) String() string {
-	if int(k) < len(opNames) && k > 0 {
-		return opNames[k]
+func (k IntentKind) String() string {
+	if int(k) < len(intentNames) && k > 0 {
+		return intentNames[k]
 	}
-	return fmt.Sprintf("op(%d)", uint8(k))
+	return fmt.Sprintf("intent(%d)", uint8(k))
 }
 
-// Op is one operation for the protocol to perform.
-type Op struct {
-	Kind    OpKind
+// Intent is one thing the simulator asks of the group.
+type Intent struct {
+	Kind    IntentKind
 	Actor   MemberID
 	Targets []MemberID
-	Path    bool
-	Size    int
-	// Discard (commits): the delivery service refuses the commit because
-	// another won the epoch; the protocol creates it, reports its size and
-	// drops it.
-	Discard bool
-}
-
-// MessageKind classifies wire messages for cost accounting.
-type MessageKind uint8
-
-const (
-	MsgCommit MessageKind = iota + 1
-	MsgProposal
-	MsgWelcome
-	MsgApplication
-	MsgKeyPackage
-	MsgRatchetTree // the tree a joiner fetches from the delivery service
-	MsgGroupInfo
-)
-
-var msgNames = [...]string{"", "commit", "proposal", "welcome", "application", "key-package", "ratchet-tree", "group-info"}
-
-func (k MessageKind) String() string {
-	if int(k) < len(msgNames) && k > 0 {
-		return msgNames[k]
-	}
-	return fmt.Sprintf("message(%d)", uint8(k))
+	Size    int           // Send: payload bytes
+	TTL     time.Duration // Send: disappearing-message timer; 0 keeps the message
+	// Now is the virtual time since the start of the run: an input, as in
+	// a deterministic state machine; protocols never read a clock for it.
+	Now time.Duration
+	// More says another intent of the same action follows at once (a
+	// member rejoining is removed, then added): a protocol that batches its
+	// handshake may wait for it.
+	More bool
+	// Label, when set, names the outcome this intent produces directly in
+	// the simulator's records (for example "rejoin-remove"); the protocol's
+	// own follow-ups (a commit) keep their own names.
+	Label string
 }
 
 // Message is one encoded message on the wire.
 type Message struct {
-	Kind  MessageKind
+	// Kind classifies the message for cost accounting ("commit",
+	// "sender_key"); each protocol names its own kinds, and results get a
+	// byte column per kind without any change to the simulator.
+	Kind  string
 	Bytes int // exact encoded length
 	// To lists the recipients; nil means every member of the group other
 	// than the sender, fanned out by the delivery service.
@@ -93,12 +97,15 @@ type Message struct {
 	// FromDS marks messages the delivery service sends on its own (a
 	// ratchet tree for a joiner): nobody uploads them.
 	FromDS bool
+	// Refused marks a message the delivery service took but did not
+	// deliver (a commit that lost the race for its epoch).
+	Refused bool
 }
 
 // Ops counts cryptographic operations.
 type Ops struct {
-	Encrypt       int // HPKE encryptions (EncryptWithLabel)
-	Decrypt       int // HPKE decryptions
+	Encrypt       int // public-key encryptions (HPKE EncryptWithLabel, DH ratchet steps)
+	Decrypt       int // public-key decryptions
 	DeriveKeyPair int
 	DeriveSecret  int
 	Sign          int
@@ -117,9 +124,16 @@ func (o *Ops) Add(o2 Ops) {
 	o.AEAD += o2.AEAD
 }
 
-// Outcome is what one operation did.
+// Outcome is what one protocol operation did. One intent may produce
+// several (an MLS Update proposal, then the commit that covers it).
 type Outcome struct {
-	Epoch    uint64 // the group's epoch after the operation
+	// Label names the operation in the simulator's records ("commit",
+	// "lost-commit", "add", "send", "rotate").
+	Label   string
+	Actor   MemberID
+	Epoch   uint64 // the group's epoch (or generation) after the operation
+	Members int    // the group's size after the operation
+	// Messages are what went on the wire.
 	Messages []Message
 	// Sender is the actor's work; Receiver the work of one receiver,
 	// averaged over the Processed receivers that processed for real.
@@ -131,18 +145,23 @@ type Outcome struct {
 	Verified int
 	Added    []MemberID
 	Removed  []MemberID
-	Updated  []MemberID // members whose Update proposals the commit applied
-	Path     bool       // the commit carried a key update
+	// Refreshed lists members whose key material the operation renewed
+	// (the ideal predicate's "member refreshed its state").
+	Refreshed []MemberID
+	// Path reports that the actor's own keys were renewed (an MLS commit
+	// with an UpdatePath).
+	Path bool
+	// Sequenced reports that the operation took the group to a new epoch
+	// through the delivery service's sequencer (an accepted commit).
+	Sequenced bool
 	// SenderNanos and ReceiverNanos are the measured time of the actor's
 	// real operations and of one receiver's (mean over Processed), when
 	// the environment supplies a clock; zero otherwise.
 	SenderNanos   int64
 	ReceiverNanos int64
-	// Reveals and Step describe, for the security oracle, how the secrets
-	// this operation produced can be learned: what was encrypted to which
-	// key and what derives from what (see Secret).
-	Reveals []Reveal
-	Step    *EpochStep
+	// Security is what the oracle needs to know about the secrets this
+	// operation produced; nil when there is nothing to say.
+	Security *Security
 	// Authenticator is a value all members agree on after the operation
 	// (the MLS epoch authenticator), so runs can be compared.
 	Authenticator []byte
@@ -155,14 +174,32 @@ type Outcome struct {
 // Group is one simulated group, holding the state of all its members as
 // the protocol and fidelity mode require.
 type Group interface {
-	// Apply performs op. An error means the run cannot go on (a bug or a
-	// failed consistency check), not that the protocol refused the op.
-	Apply(op Op) (*Outcome, error)
+	// Apply performs an intent. An error means the run cannot go on (a bug
+	// or a failed consistency check), not that the protocol refused the
+	// intent: refusals are Outcomes with Rejected set.
+	Apply(in Intent) ([]*Outcome, error)
 	// Epoch returns the current epoch (or message generation for
 	// protocols without epochs).
 	Epoch() uint64
 	// Members returns the number of current members.
 	Members() int
+}
+
+// Ticker is implemented by groups with timers of their own (MLS periodic
+// commits, Megolm periodic rotation): the simulator sends a Tick intent
+// every TickEvery, from TickEvery on.
+type Ticker interface {
+	TickEvery() time.Duration
+}
+
+// Sequencer is the delivery service's ordering of handshake messages that
+// need one winner per epoch, offered by the simulator to the protocols
+// that need it. Claim asks to send such a message now: false means another
+// member's message won the epoch first (the loser's message is created
+// anyway, uploaded and refused), and the simulator will send a Tick once
+// the loser has caught up.
+type Sequencer interface {
+	Claim() bool
 }
 
 // TreeHealth describes a ratchet tree's shape, for protocols that have one.
@@ -179,22 +216,40 @@ type HealthReporter interface {
 	Health() TreeHealth
 }
 
-// Env is what the simulator gives a protocol: which members are online,
-// seeded randomness, and a clock for CPU accounting. Protocols never read
-// the wall clock or global randomness themselves.
+// Fidelity modes. A protocol supports at least Full.
+const (
+	// Full: every member keeps its own state and processes every message.
+	Full = "full"
+	// Sampled: Sample receivers process each message for real; the others
+	// follow the shared public state.
+	Sampled = "sampled"
+)
+
+// Env is what the simulator gives a protocol: its options, which members
+// exist and are online, seeded randomness, and a clock for CPU accounting.
+// Protocols never read the wall clock or global randomness themselves.
 type Env struct {
-	Suite uint16
-	// Mode is "full" (every member keeps its own state and processes every
-	// message) or "sampled" (Sample receivers process each message for
-	// real; the others follow the shared public state).
-	Mode   string
+	Suite  uint16
+	Mode   string // Full or Sampled
 	Sample int
+	// Options is the protocol's own section of the experiment file (the
+	// mls: keys for MLS), as JSON; empty means the protocol's defaults.
+	Options json.RawMessage
 	// Online reports whether a member is online now.
 	Online func(MemberID) bool
+	// Members lists the current members in the simulator's order (read
+	// only), for protocols that choose actors themselves.
+	Members func() []MemberID
 	// Rand is the protocol's randomness (keys, encryptions).
 	Rand io.Reader
 	// Pick chooses sampled receivers.
 	Pick *rand.Rand
+	// Choose is the simulator's stream for choosing who acts; a protocol
+	// that chooses actors itself (an MLS committer) draws from it.
+	Choose *rand.Rand
+	// Sequencer orders handshake messages that need an epoch; nil allows
+	// every claim.
+	Sequencer Sequencer
 	// Clock returns monotonic nanoseconds; nil disables CPU accounting.
 	Clock func() int64
 	// RetainEpochs is how many past epochs members keep (for late
@@ -202,66 +257,36 @@ type Env struct {
 	RetainEpochs int
 }
 
+// Claim asks env's sequencer for an epoch; without one every claim wins.
+func (env *Env) Claim() bool { return env.Sequencer == nil || env.Sequencer.Claim() }
+
+// Now reads env's clock, or returns 0 without one.
+func (env *Env) Now() int64 {
+	if env.Clock == nil {
+		return 0
+	}
+	return env.Clock()
+}
+
 // Factory creates a protocol's group for one run.
 type Factory func(env Env) (Group, error)
 
-// SecretKind names the kinds of secrets the security oracle tracks.
-type SecretKind uint8
-
-const (
-	// SecretKey is an HPKE private key, named by its public key.
-	SecretKey SecretKind = iota + 1
-	// SecretPath is the path secret at position Index of the path of the
-	// commit that started epoch Epoch.
-	SecretPath
-	// SecretCommit is the commit secret of the commit that started Epoch.
-	SecretCommit
-	// SecretJoiner is the joiner secret of Epoch, as a Welcome carries it.
-	SecretJoiner
-	// SecretEpoch stands for all of Epoch's secrets (its epoch secret and
-	// everything derived from it, init_secret included).
-	SecretEpoch
-)
-
-// Secret names one secret symbolically.
-type Secret struct {
-	Kind  SecretKind
-	Key   []byte // SecretKey: the public key
-	Epoch uint64
-	Index int // SecretPath
-}
-
-// KeySecret names the private key of public key pub.
-func KeySecret(pub []byte) Secret { return Secret{Kind: SecretKey, Key: pub} }
-
-// Reveal says that knowing From gives To: To was encrypted to the key
-// From, or To derives from From.
-type Reveal struct {
-	From, To Secret
-}
-
-// EpochStep says how an epoch follows from the one before: Epoch's
-// secrets are known to whoever knows Prev's and every secret in Needs
-// (the commit secret; none for a commit without a path). Other routes to an
-// epoch (a Welcome's joiner secret) are Reveals.
-type EpochStep struct {
-	Epoch uint64
-	Prev  uint64
-	Needs []Secret
-}
-
-// Knowledge is what a compromise of a member's device reveals: the epochs
-// whose secrets it holds (current and retained) and the secrets it holds
-// (leaf and node keys, pending update keys, unused KeyPackage init keys).
-type Knowledge struct {
-	Epochs  []uint64
-	Secrets []Secret
-	// Current is the epoch the member's state is at (stale when offline).
-	Current uint64
-}
-
-// Compromiser is implemented by groups that can say what a compromise of
-// a member (or of a client whose KeyPackage awaits a Welcome) reveals.
-type Compromiser interface {
-	Compromise(m MemberID) (Knowledge, error)
+// RandomOnline returns a uniformly chosen online member of members, if
+// any: up to 64 draws from rng, then the first online member in order.
+func RandomOnline(members []MemberID, online func(MemberID) bool, rng *rand.Rand) (MemberID, bool) {
+	for range 64 {
+		if len(members) == 0 {
+			return 0, false
+		}
+		m := members[rng.IntN(len(members))]
+		if online(m) {
+			return m, true
+		}
+	}
+	for _, m := range members {
+		if online(m) {
+			return m, true
+		}
+	}
+	return 0, false
 }

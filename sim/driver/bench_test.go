@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"cgkalab/models/mlsgroup"
 	"cgkalab/sim"
 	"cgkalab/sim/driver"
 	"cgkalab/sim/workload"
@@ -26,7 +27,7 @@ func benchConfig(n int, oracle bool) *driver.Config {
 	cfg.Workload.Updates = workload.Arrival{Process: "poisson", Every: 10 * sim.Second}
 	cfg.Workload.Messages = workload.Arrival{Process: "poisson", Every: 2 * sim.Second}
 	cfg.Workload.Offline.Share = 0.1
-	cfg.Workload.Commit.Every = sim.Minute
+	cfg.Options = mlsOptions(func(o *mlsgroup.Options) { o.Commit.When, o.Commit.Every = "periodic", time.Minute })
 	cfg.Workload.Compromises = workload.Arrival{Process: "none"}
 	if oracle {
 		cfg.Workload.Compromises = workload.Arrival{Process: "poisson", Every: 5 * sim.Minute}

@@ -5,6 +5,7 @@
 package driver
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -15,8 +16,11 @@ import (
 
 // Config is one run's full specification apart from the seed.
 type Config struct {
-	Protocol string // "mls"
-	Suite    uint16 // cipher suite code point
+	Protocol string // a name the Driver's Protocols know
+	// Options is the protocol's own section of the experiment file, as
+	// JSON (protocol.Env.Options).
+	Options json.RawMessage `json:",omitempty"`
+	Suite   uint16          // cipher suite code point
 	// Fidelity is "full", "sampled" or "auto" (sampled above
 	// AutoThreshold initial members).
 	Fidelity      string
@@ -51,8 +55,8 @@ func (c *Config) Mode() string {
 // Validate checks the whole configuration and reports every problem by key.
 func (c *Config) Validate() error {
 	var errs []error
-	if c.Protocol != "mls" {
-		errs = append(errs, fmt.Errorf("protocol: unknown %q (implemented: mls)", c.Protocol))
+	if c.Protocol == "" {
+		errs = append(errs, errors.New("protocol: missing"))
 	}
 	switch c.Fidelity {
 	case "full", "sampled", "auto":

@@ -62,8 +62,7 @@ const (
 	evMemberMessage
 	evOnline
 	evOffline
-	evCommitTick
-	evCommitNow
+	evTick // the protocol's timer, or a retry after a lost race
 	evEvict
 	evHealth
 	evProgress
@@ -73,7 +72,7 @@ const (
 type event struct {
 	kind   evKind
 	member protocol.MemberID
-	gen    uint32 // a member's incarnation, for lazy cancellation
+	gen    uint32 // a member's incarnation, for lazy cancellation; evTick: 1 for the protocol's periodic timer
 }
 
 // run is the state of one simulation.
@@ -89,19 +88,20 @@ type run struct {
 	lat     *rand.Rand // latencies
 	sess    *rand.Rand // online sessions
 	adv     *rand.Rand // the adversary's choice of victims
+	eph     *rand.Rand // which messages disappear
 
 	members   []protocol.MemberID // current members, in join order
 	index     map[protocol.MemberID]int
 	gen       map[protocol.MemberID]uint32
-	cycling   map[protocol.MemberID]bool // members with offline sessions
 	updatedAt map[protocol.MemberID]sim.Time
 	offlineAt map[protocol.MemberID]int // accepted commits when the member went offline
 	nextID    protocol.MemberID
-	pending   int // proposals waiting for a commit
-	lastAcc   sim.Time
+	now       sim.Time // the time of the event being handled
+	lastAcc   sim.Time // when the sequencer last accepted a handshake
 	stats     Stats
 	auth      hash.Hash
 	oracle    *security.Oracle // nil without compromises
+	err       error            // the first error of a scheduling call that cannot return one
 }
 
 // Run performs one simulation of cfg with the given seed.
@@ -117,16 +117,17 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 	r := &run{cfg: cfg, streams: streams,
 		wl: streams.Stream("workload"), pick: streams.Stream("committer"),
 		lat: streams.Stream("network"), sess: streams.Stream("sessions"), adv: streams.Stream("compromise"),
+		eph:   streams.Stream("ephemeral"),
 		index: map[protocol.MemberID]int{}, gen: map[protocol.MemberID]uint32{},
-		cycling: map[protocol.MemberID]bool{}, updatedAt: map[protocol.MemberID]sim.Time{},
-		offlineAt: map[protocol.MemberID]int{}, auth: sha256.New()}
+		updatedAt: map[protocol.MemberID]sim.Time{}, offlineAt: map[protocol.MemberID]int{}, auth: sha256.New()}
 	r.net = network.NewService()
 	r.rec = metrics.NewRecorder()
-	g, err := factory(protocol.Env{Suite: cfg.Suite, Mode: cfg.Mode(), Sample: cfg.Sample,
-		Online: r.net.Online, Rand: streams.Reader("protocol"), Pick: streams.Stream("sample"), Clock: d.Clock,
-		RetainEpochs: cfg.Workload.RetainEpochs})
+	g, err := factory(protocol.Env{Suite: cfg.Suite, Mode: cfg.Mode(), Sample: cfg.Sample, Options: cfg.Options,
+		Online: r.net.Online, Members: func() []protocol.MemberID { return r.members },
+		Rand: streams.Reader("protocol"), Pick: streams.Stream("sample"), Choose: r.pick,
+		Sequencer: sequencer{r}, Clock: d.Clock, RetainEpochs: cfg.Workload.RetainEpochs})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("protocol %s: %w", cfg.Protocol, err)
 	}
 	r.group = g
 	if cfg.Workload.Compromises.Enabled() || len(cfg.Workload.CompromiseAt) > 0 {
@@ -149,7 +150,11 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 			}
 			return r.eng.Schedule(step, ev)
 		}
-		return r.handle(now, ev)
+		r.now = now
+		if err := r.handle(now, ev); err != nil {
+			return err
+		}
+		return r.err
 	})
 	if err != nil {
 		return nil, err
@@ -178,7 +183,7 @@ func (r *run) start() error {
 		others = append(others, r.newMember())
 	}
 	r.net.Join(creator)
-	if err := r.apply(0, protocol.Op{Kind: protocol.OpCreate, Actor: creator, Targets: others}, "create"); err != nil {
+	if err := r.apply(0, protocol.Intent{Kind: protocol.Create, Actor: creator, Targets: others}); err != nil {
 		return err
 	}
 	for _, a := range []struct {
@@ -214,8 +219,8 @@ func (r *run) start() error {
 			return err
 		}
 	}
-	if w.Commit.When == "periodic" {
-		if err := r.eng.At(w.Commit.Every, event{kind: evCommitTick}); err != nil {
+	if t, ok := r.group.(protocol.Ticker); ok && t.TickEvery() > 0 {
+		if err := r.eng.At(sim.FromDuration(t.TickEvery()), event{kind: evTick, gen: 1}); err != nil {
 			return err
 		}
 	}
@@ -239,8 +244,7 @@ func (r *run) newMember() protocol.MemberID {
 	r.members = append(r.members, id)
 	r.gen[id]++
 	if off := r.cfg.Workload.Offline; off.Share > 0 && r.sess.Float64() < off.Share {
-		r.cycling[id] = true
-		r.eng.Schedule(sim.FromSeconds(off.Online.Sample(r.sess)), event{kind: evOffline, member: id, gen: r.gen[id]})
+		r.schedule(sim.FromSeconds(off.Online.Sample(r.sess)), event{kind: evOffline, member: id, gen: r.gen[id]})
 	}
 	return id
 }
@@ -257,7 +261,6 @@ func (r *run) dropMember(id protocol.MemberID) {
 	r.members = r.members[:len(r.members)-1]
 	delete(r.index, id)
 	r.gen[id]++ // cancels its pending events
-	delete(r.cycling, id)
 	delete(r.updatedAt, id)
 	delete(r.offlineAt, id)
 	r.net.Leave(id)
@@ -293,43 +296,29 @@ func (r *run) schedulePeriodic(m protocol.MemberID, kind evKind, first bool) err
 
 // randomMember returns a uniformly chosen online member, if any.
 func (r *run) randomMember(rng *rand.Rand) (protocol.MemberID, bool) {
-	for range 64 {
-		if len(r.members) == 0 {
-			return 0, false
-		}
-		m := r.members[rng.IntN(len(r.members))]
-		if r.net.Online(m) {
-			return m, true
-		}
-	}
-	for _, m := range r.members {
-		if r.net.Online(m) {
-			return m, true
-		}
-	}
-	return 0, false
+	return protocol.RandomOnline(r.members, r.net.Online, rng)
 }
 
-// committer chooses who commits now (workload.Commit.Committer).
-func (r *run) committer() (protocol.MemberID, bool) {
-	c := r.cfg.Workload.Commit
-	switch c.Committer {
-	case "designated":
-		// The creator while it is a member and online, else anyone.
-		if _, ok := r.index[0]; ok && r.net.Online(0) {
-			return 0, true
-		}
-	case "admins":
-		// The first Admins clients are admins; an online one commits.
-		var admins []protocol.MemberID
-		for id := range protocol.MemberID(c.Admins) {
-			if _, ok := r.index[id]; ok && r.net.Online(id) {
-				admins = append(admins, id)
-			}
-		}
-		if len(admins) > 0 {
-			return admins[r.pick.IntN(len(admins))], true
-		}
+// schedule schedules an event from a place that cannot return an error;
+// the handler returns the first such error once the event is done.
+func (r *run) schedule(d sim.Time, ev event) {
+	if err := r.eng.Schedule(d, ev); err != nil && r.err == nil {
+		r.err = err
 	}
-	return r.randomMember(r.pick)
+}
+
+// sequencer is the delivery service's one-handshake-per-epoch rule: a
+// handshake made before its sender could have seen the last accepted one
+// (within a latency draw of it) loses; the protocol is ticked again once
+// the loser has caught up.
+type sequencer struct{ r *run }
+
+func (s sequencer) Claim() bool {
+	r := s.r
+	if r.stats.Commits > 0 && r.now-r.lastAcc < r.latency() {
+		r.stats.Lost++
+		r.schedule(r.latency(), event{kind: evTick})
+		return false
+	}
+	return true
 }

@@ -17,18 +17,15 @@ func (r *run) handle(now sim.Time, ev event) error {
 	}
 	switch ev.kind {
 	case evJoin:
-		defer r.eng.Schedule(r.gap(w.Joins), ev)
+		defer r.schedule(r.gap(w.Joins), ev)
 		proposer, ok := r.randomMember(r.pick)
 		if !ok {
 			return nil
 		}
 		joiner := r.newMember()
-		if err := r.apply(now, protocol.Op{Kind: protocol.OpAdd, Actor: proposer, Targets: []protocol.MemberID{joiner}}, "add"); err != nil {
-			return err
-		}
-		return r.afterProposal(now)
+		return r.apply(now, protocol.Intent{Kind: protocol.Join, Actor: proposer, Targets: []protocol.MemberID{joiner}})
 	case evLeave:
-		defer r.eng.Schedule(r.gap(w.Leaves), ev)
+		defer r.schedule(r.gap(w.Leaves), ev)
 		if len(r.members) < 2 {
 			return nil
 		}
@@ -40,17 +37,14 @@ func (r *run) handle(now sim.Time, ev event) error {
 				return nil
 			}
 		}
-		if err := r.apply(now, protocol.Op{Kind: protocol.OpRemove, Actor: actor, Targets: []protocol.MemberID{leaver}}, "remove"); err != nil {
-			return err
-		}
-		return r.afterProposal(now)
+		return r.apply(now, protocol.Intent{Kind: protocol.Leave, Actor: actor, Targets: []protocol.MemberID{leaver}})
 	case evUpdate:
-		defer r.eng.Schedule(r.gap(w.Updates), ev)
+		defer r.schedule(r.gap(w.Updates), ev)
 		m, ok := r.randomMember(r.wl)
 		if !ok {
 			return nil
 		}
-		return r.update(now, m)
+		return r.apply(now, protocol.Intent{Kind: protocol.Update, Actor: m})
 	case evMemberUpdate:
 		if err := r.schedulePeriodic(ev.member, evMemberUpdate, false); err != nil {
 			return err
@@ -58,9 +52,9 @@ func (r *run) handle(now sim.Time, ev event) error {
 		if !r.net.Online(ev.member) {
 			return nil
 		}
-		return r.update(now, ev.member)
+		return r.apply(now, protocol.Intent{Kind: protocol.Update, Actor: ev.member})
 	case evMessage:
-		defer r.eng.Schedule(r.gap(w.Messages), ev)
+		defer r.schedule(r.gap(w.Messages), ev)
 		m, ok := r.randomMember(r.wl)
 		if !ok {
 			return nil
@@ -78,7 +72,7 @@ func (r *run) handle(now sim.Time, ev event) error {
 		r.net.SetOnline(ev.member, false)
 		r.offlineAt[ev.member] = r.stats.Commits
 		if r.oracle != nil {
-			if err := r.apply(now, protocol.Op{Kind: protocol.OpOffline, Actor: ev.member}, "offline"); err != nil {
+			if err := r.apply(now, protocol.Intent{Kind: protocol.Offline, Actor: ev.member}); err != nil {
 				return err
 			}
 		}
@@ -92,34 +86,18 @@ func (r *run) handle(now sim.Time, ev event) error {
 			return r.eng.Schedule(sim.FromSeconds(w.Offline.Online.Sample(r.sess)), event{kind: evOffline, member: ev.member, gen: r.gen[ev.member]})
 		}
 		return nil
-	case evCommitTick:
-		defer r.eng.Schedule(w.Commit.Every, ev)
-		if r.pending > 0 {
-			return r.commit(now, false)
+	case evTick:
+		if ev.gen == 1 { // the protocol's own timer; retries have gen 0
+			defer r.schedule(sim.FromDuration(r.group.(protocol.Ticker).TickEvery()), ev)
 		}
-		return nil
-	case evCommitNow:
-		if r.pending > 0 {
-			return r.commit(now, false)
-		}
-		return nil
+		return r.apply(now, protocol.Intent{Kind: protocol.Tick})
 	case evCompromise:
 		if ev.gen == 0 { // a random arrival; listed times have gen 1
-			defer r.eng.Schedule(r.gap(w.Compromises), ev)
+			defer r.schedule(r.gap(w.Compromises), ev)
 		}
-		if len(r.members) == 0 {
-			return nil
-		}
-		m := r.members[r.adv.IntN(len(r.members))]
-		k, err := r.group.(protocol.Compromiser).Compromise(m)
-		if err != nil {
-			return err
-		}
-		c := r.oracle.Compromise(now, m, k)
-		r.rec.Add(metrics.Event{Time: now.Seconds(), Kind: "compromise", Actor: uint32(m), Epoch: c.Epoch, Members: r.group.Members()})
-		return nil
+		return r.compromise(now)
 	case evEvict:
-		defer r.eng.Schedule(w.Policy.MaxUpdateAge/4, ev)
+		defer r.schedule(w.Policy.MaxUpdateAge/4, ev)
 		return r.evict(now)
 	case evHealth:
 		if hr, ok := r.group.(protocol.HealthReporter); ok {
@@ -132,58 +110,31 @@ func (r *run) handle(now sim.Time, ev event) error {
 	return nil
 }
 
-// afterProposal applies the commit policy once a proposal is pending.
-func (r *run) afterProposal(now sim.Time) error {
-	c := r.cfg.Workload.Commit
-	switch {
-	case c.When == "immediate":
-		return r.commit(now, false)
-	case c.When == "count" && r.pending >= c.Count:
-		return r.commit(now, false)
+// send has m send an application message, disappearing after the
+// workload's TTL for the ephemeral share of messages.
+func (r *run) send(now sim.Time, m protocol.MemberID) error {
+	w := &r.cfg.Workload
+	size := int(w.MessageSize.Sample(r.wl))
+	in := protocol.Intent{Kind: protocol.Send, Actor: m, Size: max(size, 1)}
+	if e := w.Ephemeral; e.Share > 0 && r.eph.Float64() < e.Share {
+		in.TTL = e.TTL.Duration()
 	}
-	return nil
+	return r.apply(now, in)
 }
 
-// update performs a self-update in the configured style.
-func (r *run) update(now sim.Time, m protocol.MemberID) error {
-	if r.cfg.Workload.Commit.Updates == "commit" {
-		r.updatedAt[m] = now
-		return r.commitBy(now, m, true)
+// compromise has the adversary take a random member's device.
+func (r *run) compromise(now sim.Time) error {
+	if len(r.members) == 0 {
+		return nil
 	}
-	if err := r.apply(now, protocol.Op{Kind: protocol.OpUpdate, Actor: m}, "update"); err != nil {
+	m := r.members[r.adv.IntN(len(r.members))]
+	k, err := r.group.(protocol.Compromiser).Compromise(m)
+	if err != nil {
 		return err
 	}
-	return r.afterProposal(now)
-}
-
-func (r *run) send(now sim.Time, m protocol.MemberID) error {
-	size := int(r.cfg.Workload.MessageSize.Sample(r.wl))
-	return r.apply(now, protocol.Op{Kind: protocol.OpSend, Actor: m, Size: max(size, 1)}, "send")
-}
-
-// commit has the policy's committer commit the pending proposals.
-func (r *run) commit(now sim.Time, forcePath bool) error {
-	c, ok := r.committer()
-	if !ok {
-		return nil // nobody online: the proposals wait
-	}
-	return r.commitBy(now, c, forcePath)
-}
-
-// commitBy has member c commit. The delivery service accepts one commit
-// per epoch: a commit made before c could have seen the last accepted one
-// (within a latency draw of it) loses, is counted, and is retried once c
-// has caught up.
-func (r *run) commitBy(now sim.Time, c protocol.MemberID, forcePath bool) error {
-	path := forcePath || r.cfg.Workload.Commit.Path == "always"
-	if r.stats.Commits > 0 && now-r.lastAcc < r.latency() {
-		r.stats.Lost++
-		if err := r.apply(now, protocol.Op{Kind: protocol.OpCommit, Actor: c, Path: path, Discard: true}, "lost-commit"); err != nil {
-			return err
-		}
-		return r.eng.Schedule(r.latency(), event{kind: evCommitNow})
-	}
-	return r.apply(now, protocol.Op{Kind: protocol.OpCommit, Actor: c, Path: path}, "commit")
+	c := r.oracle.Compromise(now, m, k)
+	r.rec.Add(metrics.Event{Time: now.Seconds(), Kind: "compromise", Actor: uint32(m), Epoch: c.Epoch, Members: r.group.Members()})
+	return nil
 }
 
 // latency draws a one-way delivery latency.
@@ -192,7 +143,7 @@ func (r *run) latency() sim.Time {
 }
 
 // sync brings a returning member up to date, or has it rejoin when it
-// missed more commits than the policy allows.
+// missed more sequenced handshakes than the policy allows.
 func (r *run) sync(now sim.Time, m protocol.MemberID) error {
 	if _, ok := r.index[m]; !ok {
 		return nil
@@ -204,53 +155,51 @@ func (r *run) sync(now sim.Time, m protocol.MemberID) error {
 		if !ok {
 			return nil
 		}
-		if err := r.apply(now, protocol.Op{Kind: protocol.OpRemove, Actor: actor, Targets: []protocol.MemberID{m}}, "rejoin-remove"); err != nil {
+		if err := r.apply(now, protocol.Intent{Kind: protocol.Leave, Actor: actor, Targets: []protocol.MemberID{m},
+			More: true, Label: "rejoin-remove"}); err != nil {
 			return err
 		}
 		joiner := r.newMember()
-		if err := r.apply(now, protocol.Op{Kind: protocol.OpAdd, Actor: actor, Targets: []protocol.MemberID{joiner}}, "rejoin-add"); err != nil {
-			return err
-		}
-		return r.afterProposal(now)
+		return r.apply(now, protocol.Intent{Kind: protocol.Join, Actor: actor, Targets: []protocol.MemberID{joiner}, Label: "rejoin-add"})
 	}
-	return r.apply(now, protocol.Op{Kind: protocol.OpSync, Actor: m}, "sync")
+	return r.apply(now, protocol.Intent{Kind: protocol.Sync, Actor: m})
 }
 
-// evict removes members that have not updated within MaxUpdateAge
-// (RFC 9750, Section 7).
+// evict asks the group to remove members that have not refreshed their
+// state within MaxUpdateAge (RFC 9750, Section 7).
 func (r *run) evict(now sim.Time) error {
 	age := r.cfg.Workload.Policy.MaxUpdateAge
 	var stale []protocol.MemberID
 	for _, m := range r.members {
-		if now-r.updatedAt[m] > age {
+		if at, joined := r.updatedAt[m]; joined && now-at > age {
 			stale = append(stale, m)
 		}
 	}
-	if len(stale) == 0 || len(stale) >= len(r.members) {
+	if len(stale) == 0 {
 		return nil
 	}
-	actor, ok := r.committer()
-	if !ok {
-		return nil
-	}
-	for _, m := range stale {
-		if m == actor {
-			continue
-		}
-		if err := r.apply(now, protocol.Op{Kind: protocol.OpRemove, Actor: actor, Targets: []protocol.MemberID{m}}, "evict"); err != nil {
-			return err
-		}
-	}
-	return r.commitBy(now, actor, false)
+	return r.apply(now, protocol.Intent{Kind: protocol.Evict, Targets: stale})
 }
 
-// apply performs op, accounts its messages and records the event.
-func (r *run) apply(now sim.Time, op protocol.Op, kind string) error {
-	out, err := r.group.Apply(op)
+// apply performs an intent and handles every outcome it produced.
+func (r *run) apply(now sim.Time, in protocol.Intent) error {
+	in.Now = now.Duration()
+	outs, err := r.group.Apply(in)
 	if err != nil {
 		return err
 	}
-	ev := metrics.Event{Time: now.Seconds(), Kind: kind, Actor: uint32(op.Actor), Epoch: out.Epoch,
+	for _, out := range outs {
+		if err := r.record(now, in, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// record accounts an outcome's messages, feeds the oracle, follows the
+// membership it changed and records the event.
+func (r *run) record(now sim.Time, in protocol.Intent, out *protocol.Outcome) error {
+	ev := metrics.Event{Time: now.Seconds(), Kind: out.Label, Actor: uint32(out.Actor), Epoch: out.Epoch, Members: out.Members,
 		Sender: out.Sender, Receiver: out.Receiver, SenderCPU: out.SenderNanos, ReceiverCPU: out.ReceiverNanos,
 		Processed: out.Processed, Verified: out.Verified, Path: out.Path, Added: len(out.Added), Removed: len(out.Removed),
 		Rejected: out.Rejected}
@@ -259,54 +208,54 @@ func (r *run) apply(now sim.Time, op protocol.Op, kind string) error {
 	}
 	r.auth.Write(out.Authenticator)
 	if r.oracle != nil {
-		r.oracle.Observe(now, op, out)
+		var ttl sim.Time
+		if in.Kind == protocol.Send {
+			ttl = sim.FromDuration(in.TTL)
+		}
+		r.oracle.Observe(now, out, ttl)
 	}
 	for _, msg := range out.Messages {
-		if op.Discard && msg.Kind != protocol.MsgCommit {
-			continue
-		}
-		up, down, recipients := r.net.Deliver(op.Actor, msg, op.Discard)
+		up, down, recipients := r.net.Deliver(out.Actor, msg)
 		ev.BytesUp += up
 		ev.BytesDown += down
-		if msg.To == nil {
+		if msg.To == nil && !msg.Refused {
 			ev.Recipients = recipients
 		}
-		switch msg.Kind {
-		case protocol.MsgCommit:
-			ev.CommitBytes += int64(msg.Bytes)
-		case protocol.MsgWelcome:
-			ev.WelcomeBytes += int64(msg.Bytes)
-		}
+		ev.AddBytes(msg.Kind, int64(msg.Bytes))
 	}
-	switch op.Kind {
-	case protocol.OpAdd, protocol.OpRemove, protocol.OpUpdate:
-		if out.Rejected == "" {
-			r.pending += max(1, len(op.Targets))
-		}
-	case protocol.OpCommit, protocol.OpCreate:
-		if out.Rejected == "" && !op.Discard {
-			r.pending = 0
+	if out.Rejected == "" {
+		if out.Sequenced {
 			r.stats.Commits++
-			r.lastAcc = sim.Time(now)
-			if out.Path {
-				r.updatedAt[op.Actor] = now
-			}
-			for _, m := range out.Added {
-				r.net.Join(m)
-				r.updatedAt[m] = now
-				if r.cfg.Workload.Updates.PerMember && r.cfg.Workload.Updates.Process == "periodic" {
-					r.schedulePeriodic(m, evMemberUpdate, true)
-				}
-				if r.cfg.Workload.Messages.PerMember && r.cfg.Workload.Messages.Process == "periodic" {
-					r.schedulePeriodic(m, evMemberMessage, true)
-				}
-			}
-			for _, m := range out.Removed {
-				r.dropMember(m)
+			r.lastAcc = now
+		}
+		for _, m := range out.Refreshed {
+			r.updatedAt[m] = now
+		}
+		for _, m := range out.Added {
+			if err := r.admit(now, m); err != nil {
+				return err
 			}
 		}
+		for _, m := range out.Removed {
+			r.dropMember(m)
+		}
 	}
-	ev.Members = r.group.Members()
 	r.rec.Add(ev)
+	return nil
+}
+
+// admit starts a new member's account and its periodic activity.
+func (r *run) admit(now sim.Time, m protocol.MemberID) error {
+	w := &r.cfg.Workload
+	r.net.Join(m)
+	r.updatedAt[m] = now
+	if w.Updates.PerMember && w.Updates.Process == "periodic" {
+		if err := r.schedulePeriodic(m, evMemberUpdate, true); err != nil {
+			return err
+		}
+	}
+	if w.Messages.PerMember && w.Messages.Process == "periodic" {
+		return r.schedulePeriodic(m, evMemberMessage, true)
+	}
 	return nil
 }

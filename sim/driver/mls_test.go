@@ -3,7 +3,10 @@ package driver_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"reflect"
 	"testing"
+	"time"
 
 	"cgkalab/models/mlsgroup"
 	"cgkalab/models/protocol"
@@ -26,11 +29,23 @@ func smallConfig(mode string) *driver.Config {
 			Offline: workload.Offline{Share: 0.3,
 				Online:  sim.Dist{Kind: sim.DistExponential, Value: 3600},
 				Offline: sim.Dist{Kind: sim.DistExponential, Value: 1800}},
-			Commit:      workload.Commit{Committer: "any", When: "periodic", Every: 15 * sim.Minute, Path: "always", Updates: "proposal"},
 			Compromises: workload.Arrival{Process: "poisson", Every: 40 * sim.Minute},
 		},
 		Network: network.Config{Latency: sim.Dist{Kind: sim.DistFixed, Value: 0.05}},
+		Options: mlsOptions(func(o *mlsgroup.Options) { o.Commit.When, o.Commit.Every = "periodic", 15*time.Minute }),
 	}
+}
+
+// mlsOptions returns the default MLS options as edit leaves them, as the
+// JSON a driver.Config carries.
+func mlsOptions(edit func(*mlsgroup.Options)) json.RawMessage {
+	o := mlsgroup.DefaultOptions()
+	edit(&o)
+	b, err := json.Marshal(o)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 func newDriver() *driver.Driver {
@@ -129,7 +144,7 @@ func TestSameSeedSameRun(t *testing.T) {
 	for i := range a.Events {
 		x, y := a.Events[i], b.Events[i]
 		x.SenderCPU, x.ReceiverCPU, y.SenderCPU, y.ReceiverCPU = 0, 0, 0, 0
-		if x != y {
+		if !reflect.DeepEqual(x, y) {
 			t.Fatalf("event %d differs:\n%+v\n%+v", i, x, y)
 		}
 	}

@@ -4,7 +4,11 @@
 // rows so that result files, plots and spreadsheets read the same thing.
 package metrics
 
-import "cgkalab/models/protocol"
+import (
+	"slices"
+
+	"cgkalab/models/protocol"
+)
 
 // Event is one row of a run's event file: one operation by one member.
 type Event struct {
@@ -20,9 +24,9 @@ type Event struct {
 	BytesUp    int64
 	BytesDown  int64
 	Recipients int
-	// Per message kind uploaded bytes, for commit events.
-	CommitBytes  int64
-	WelcomeBytes int64
+	// KindBytes are the bytes of one copy of each kind of message the
+	// operation sent, in the order the kinds first appear.
+	KindBytes []KindBytes
 
 	Sender   protocol.Ops
 	Receiver protocol.Ops
@@ -37,18 +41,59 @@ type Event struct {
 	Added       int
 	Removed     int
 	Rejected    string
-
-	// Tree health after the event (commit events of tree protocols).
-	BlankParents   int
-	UnmergedLeaves int
 }
 
-// Columns are the CSV header of an event file, in Row's order.
-var Columns = []string{
-	"time_s", "kind", "actor", "epoch", "members",
-	"bytes_up", "bytes_down", "recipients", "commit_bytes", "welcome_bytes",
-	"sender_encrypt", "sender_decrypt", "sender_derive_key_pair", "sender_derive_secret", "sender_sign", "sender_verify", "sender_aead",
-	"receiver_encrypt", "receiver_decrypt", "receiver_derive_key_pair", "receiver_derive_secret", "receiver_sign", "receiver_verify", "receiver_aead",
-	"sender_cpu_ns", "receiver_cpu_ns", "processed", "verified", "path", "added", "removed", "rejected",
-	"blank_parents", "unmerged_leaves",
+// KindBytes is the size of the messages of one kind in an event.
+type KindBytes struct {
+	Kind  string
+	Bytes int64
+}
+
+// Bytes returns the event's bytes of messages of kind.
+func (e *Event) Bytes(kind string) int64 {
+	for _, k := range e.KindBytes {
+		if k.Kind == kind {
+			return k.Bytes
+		}
+	}
+	return 0
+}
+
+// AddBytes adds n bytes of a message of kind.
+func (e *Event) AddBytes(kind string, n int64) {
+	for i := range e.KindBytes {
+		if e.KindBytes[i].Kind == kind {
+			e.KindBytes[i].Bytes += n
+			return
+		}
+	}
+	e.KindBytes = append(e.KindBytes, KindBytes{kind, n})
+}
+
+// Columns returns the CSV header of an event file whose events send the
+// message kinds given: one <kind>_bytes column per kind after the byte
+// totals.
+func Columns(kinds []string) []string {
+	cols := []string{"time_s", "kind", "actor", "epoch", "members", "bytes_up", "bytes_down", "recipients"}
+	for _, k := range kinds {
+		cols = append(cols, k+"_bytes")
+	}
+	return append(cols,
+		"sender_encrypt", "sender_decrypt", "sender_derive_key_pair", "sender_derive_secret", "sender_sign", "sender_verify", "sender_aead",
+		"receiver_encrypt", "receiver_decrypt", "receiver_derive_key_pair", "receiver_derive_secret", "receiver_sign", "receiver_verify", "receiver_aead",
+		"sender_cpu_ns", "receiver_cpu_ns", "processed", "verified", "path", "added", "removed", "rejected")
+}
+
+// Kinds lists the message kinds of events, sorted.
+func Kinds(events []Event) []string {
+	var kinds []string
+	for i := range events {
+		for _, k := range events[i].KindBytes {
+			if !slices.Contains(kinds, k.Kind) {
+				kinds = append(kinds, k.Kind)
+			}
+		}
+	}
+	slices.Sort(kinds)
+	return kinds
 }

@@ -66,9 +66,9 @@ func (s *Service) SetOnline(m protocol.MemberID, on bool) {
 
 // Deliver accounts one message from sender: the bytes it uploaded, the
 // bytes downloaded by all recipients together, and the number of
-// recipients. A discarded message (a commit that lost the epoch) is
+// recipients. A refused message (a commit that lost the epoch) is
 // uploaded but not delivered.
-func (s *Service) Deliver(sender protocol.MemberID, msg protocol.Message, discard bool) (up, down int64, recipients int) {
+func (s *Service) Deliver(sender protocol.MemberID, msg protocol.Message) (up, down int64, recipients int) {
 	b := int64(msg.Bytes)
 	if !msg.FromDS {
 		up = b
@@ -76,7 +76,7 @@ func (s *Service) Deliver(sender protocol.MemberID, msg protocol.Message, discar
 			a.up += b
 		}
 	}
-	if discard {
+	if msg.Refused {
 		return up, 0, 0
 	}
 	if msg.To == nil {

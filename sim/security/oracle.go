@@ -2,33 +2,42 @@
 // ../shared/DESIGN.md ("Security oracle"). The adversary records every
 // ciphertext on the wire and, at chosen times, compromises a device and
 // learns its whole state. The oracle tracks secrets symbolically over the
-// graph the protocol's real code reported (protocol.Reveal: what was
-// encrypted to which key and what derives from what; protocol.EpochStep:
-// an epoch's secrets follow from the previous epoch's and the commit
-// secret) and closes the adversary's knowledge to a fixed point.
+// graph the protocol's real code reported, with protocol-neutral
+// primitives (models/protocol): a secret derives from all of a set of
+// secrets (an encryption to a key is the one-input case), a message is
+// protected by secrets, a member refreshed its state. It closes the
+// adversary's knowledge to a fixed point.
 //
-// Measures, per compromise of member m at time t in epoch E, from the
-// closure of that compromise alone:
-//   - PCS healing time: from t to the start of the first epoch after E that
-//     is not exposed; censored at the end of the run if none.
-//   - FS exposure window: from the start of the earliest exposed epoch at or
-//     before E to t (at least the time since E began, whose secrets the
+// Per compromise of member m at time t, from the closure of that
+// compromise alone:
+//   - Exposed messages: a message is exposed when one of the secrets
+//     protecting it is in the closure, or when the device held it as a
+//     ratchet state (protocol.Knowledge.Held) and the message was sent at
+//     or after t (the device had deleted the keys of messages it had
+//     already received). Deleted messages exposed are those among them
+//     that had disappeared (their TTL ended) before t: what forward
+//     secrecy is for.
+//   - Message healing: from t to the first message sent after the last
+//     message this compromise exposes; censored at the end of the run if
+//     the last message of the run is exposed. Message FS window: from the
+//     earliest exposed message sent before t, to t.
+//
+// For protocols with epochs (MLS), also:
+//   - PCS healing time: from t to the start of the first epoch after the
+//     device's epoch E that is not exposed; censored at the end of the run
+//     if none.
+//   - FS exposure window: from the start of the earliest exposed epoch at
+//     or before E to t (at least the time since E began, whose state the
 //     device holds; retained past epochs widen it).
 //
-// Per run, from the joint closure of all compromises: the share of epochs
-// exposed and the share of application messages exposed. A message is
-// exposed when its epoch is exposed through the key schedule (a chain of
-// known init and commit secrets, or a Welcome), or, in an epoch a device
-// held at its compromise, when it was sent at or after the compromise (the
-// device had deleted the keys of messages it had already received,
-// RFC 9420, Section 9.2).
-//
-// The ideal predicate (Alwen, Coretti, Dodis, Tselekounis, CRYPTO 2020) is
-// computed beside it: an epoch is unsafe if a member compromised at or
-// before it had neither updated nor been removed before it, or if a member
-// compromised after it still held that epoch's state. The oracle's exposed
-// set must contain the ideal one; what it adds is the protocol's excess
-// exposure.
+// Per run, from the joint closure of all compromises: the share of
+// messages exposed and of deleted messages exposed, and where there are
+// epochs the share of epochs exposed. The ideal predicate (Alwen, Coretti,
+// Dodis, Tselekounis, CRYPTO 2020) is computed beside it: an epoch is
+// unsafe if a member compromised at or before it had neither refreshed
+// its state nor been removed before it, or if a member compromised after
+// it still held that epoch's state. The oracle's exposed set must contain
+// the ideal one; what it adds is the protocol's excess exposure.
 package security
 
 import (
@@ -41,18 +50,15 @@ import (
 
 type nodeID = uint32
 
-// kindInit is the oracle's own node kind for an epoch's init_secret: what
-// the next epoch needs besides the commit secret. A device holds its
-// current epoch's init secret, not its epoch secret (RFC 9420, Section
-// 9.2 deletes that), so a compromise seeds init(E) and marks E as held.
-const kindInit protocol.SecretKind = 200
+// noNode marks an epoch whose secret was never named (an epoch before the
+// first one a protocol reported).
+const noNode = ^nodeID(0)
 
-// nodeKey identifies a symbolic secret; keys are interned by public key.
+// nodeKey identifies a symbolic secret; public keys are interned.
 type nodeKey struct {
-	kind  protocol.SecretKind
-	key   uint32 // interned public key (SecretKey)
-	epoch uint64
-	index int
+	kind protocol.SecretKind
+	a, b uint64
+	key  uint32 // interned public key (SecretKey)
 }
 
 // Compromise is one compromise event and what it led to.
@@ -60,143 +66,186 @@ type Compromise struct {
 	Member protocol.MemberID
 	Time   sim.Time
 	Epoch  uint64 // the epoch the device's state was at
-	// Healing is the PCS healing time; Censored means no unexposed epoch
-	// followed before the end of the run (Healing then runs to the end).
+	// Healing is the PCS healing time over epochs (over messages for
+	// protocols without epochs); Censored means none came before the end
+	// of the run (Healing then runs to the end).
 	Healing  sim.Time
 	Censored bool
-	// FSWindow is the forward-secrecy exposure window.
+	// FSWindow is the forward-secrecy exposure window over epochs (over
+	// messages for protocols without epochs).
 	FSWindow sim.Time
 	// Exposed is the number of epochs this compromise alone exposes.
 	Exposed int
+	// Message-level measures, for every protocol.
+	ExposedMessages int
+	DeletedExposed  int // exposed messages that had disappeared before the compromise
+	MsgHealing      sim.Time
+	MsgCensored     bool
+	MsgFSWindow     sim.Time
 
 	know    []nodeID // revealed secrets
+	held    []nodeID // ratchet states held
 	direct  []uint64 // epochs held by the device
 	pending bool     // a client awaiting a Welcome, not yet a member
 }
 
+// rule is a Derive: to is known once all n inputs are.
+type rule struct {
+	to nodeID
+	n  int32
+}
+
 // Oracle accumulates the run's secret graph and compromises.
 type Oracle struct {
-	keys   map[string]uint32
-	nodes  map[nodeKey]nodeID
-	kinds  []nodeKey
-	adj    [][]nodeID // reveals: knowing node i gives adj[i]
-	steps  map[uint64]protocol.EpochStep
-	starts []sim.Time // start time of epoch e at index e (epochs start at 0)
-	// messages: epoch and time of each application message.
-	msgEpoch []uint64
-	msgTime  []sim.Time
-	comps    []*Compromise
-	// For the ideal predicate: when each member last refreshed its leaf
-	// (updated, or committed with a path) and when it left.
-	refreshes map[protocol.MemberID][]uint64 // epochs in which the member's key changed
+	keys    map[string]uint32
+	nodes   map[nodeKey]nodeID
+	adj     [][]nodeID // reveals: knowing node i gives adj[i]
+	inputOf [][]int32  // rules node i is an input of
+	rules   []rule
+
+	starts     []sim.Time // start time of epoch e at index e
+	epochNodes []nodeID   // the secret standing for epoch e, or noNode
+
+	// Application messages: send time, disappearance time (sim.Forever
+	// when the message does not disappear), and the secrets protecting
+	// each (msgSecrets[msgOff[i]:msgOff[i+1]]).
+	msgTime    []sim.Time
+	msgExpire  []sim.Time
+	msgOff     []int
+	msgSecrets []nodeID
+
+	comps []*Compromise
+	// For the ideal predicate: the epochs in which each member refreshed
+	// its state, and the epochs of its removal and addition.
+	refreshes map[protocol.MemberID][]uint64
 	removed   map[protocol.MemberID]uint64
 	added     map[protocol.MemberID]uint64
 }
 
 // New returns an empty oracle.
 func New() *Oracle {
-	return &Oracle{keys: map[string]uint32{}, nodes: map[nodeKey]nodeID{}, steps: map[uint64]protocol.EpochStep{},
+	return &Oracle{keys: map[string]uint32{}, nodes: map[nodeKey]nodeID{}, msgOff: []int{0},
 		refreshes: map[protocol.MemberID][]uint64{}, removed: map[protocol.MemberID]uint64{}, added: map[protocol.MemberID]uint64{}}
 }
 
-func (o *Oracle) node(s protocol.Secret) nodeID {
-	k := nodeKey{kind: s.Kind, epoch: s.Epoch, index: s.Index}
+func (o *Oracle) key(s protocol.Secret) (nodeKey, bool) {
+	k := nodeKey{kind: s.Kind, a: s.A, b: s.B}
 	if s.Kind == protocol.SecretKey {
 		id, ok := o.keys[string(s.Key)]
 		if !ok {
-			id = uint32(len(o.keys))
-			o.keys[string(s.Key)] = id
+			return k, false
 		}
-		k = nodeKey{kind: s.Kind, key: id}
+		k.key = id
 	}
+	return k, true
+}
+
+// node interns s.
+func (o *Oracle) node(s protocol.Secret) nodeID {
+	if s.Kind == protocol.SecretKey {
+		if _, ok := o.keys[string(s.Key)]; !ok {
+			o.keys[string(s.Key)] = uint32(len(o.keys))
+		}
+	}
+	k, _ := o.key(s)
 	if id, ok := o.nodes[k]; ok {
 		return id
 	}
-	id := nodeID(len(o.kinds))
+	id := nodeID(len(o.adj))
 	o.nodes[k] = id
-	o.kinds = append(o.kinds, k)
 	o.adj = append(o.adj, nil)
+	o.inputOf = append(o.inputOf, nil)
 	return id
 }
 
-func (o *Oracle) epochNode(e uint64) nodeID {
-	return o.node(protocol.Secret{Kind: protocol.SecretEpoch, Epoch: e})
+// lookup finds s without interning it.
+func (o *Oracle) lookup(s protocol.Secret) (nodeID, bool) {
+	k, ok := o.key(s)
+	if !ok {
+		return 0, false
+	}
+	id, ok := o.nodes[k]
+	return id, ok
 }
 
-func (o *Oracle) initNode(e uint64) nodeID {
-	return o.node(protocol.Secret{Kind: kindInit, Epoch: e})
-}
-
-// startEpoch records that epoch e began at time t.
-func (o *Oracle) startEpoch(e uint64, t sim.Time) {
+// startEpoch records that epoch e began at time t with secret n; epochs
+// before it that were never reported begin at t too.
+func (o *Oracle) startEpoch(e uint64, t sim.Time, n nodeID) {
 	for uint64(len(o.starts)) <= e {
-		o.epochNode(uint64(len(o.starts)))
-		o.initNode(uint64(len(o.starts)))
 		o.starts = append(o.starts, t)
+		o.epochNodes = append(o.epochNodes, noNode)
 	}
+	o.epochNodes[e] = n
 }
 
-// Observe records what an operation at time now revealed and how its epoch
-// (if it started one) follows from the previous one.
-func (o *Oracle) Observe(now sim.Time, op protocol.Op, out *protocol.Outcome) {
-	if len(o.starts) == 0 {
-		o.startEpoch(0, now)
-	}
-	for _, r := range out.Reveals {
-		from, to := o.node(r.From), o.node(r.To)
-		o.adj[from] = append(o.adj[from], to)
-	}
-	if s := out.Step; s != nil {
-		o.steps[s.Epoch] = *s
-		o.startEpoch(s.Epoch, now)
-		for _, n := range s.Needs {
-			o.node(n)
+// Observe records what an operation at time now revealed. ttl is the
+// disappearing-message timer of the message it sent, if any (0: kept).
+func (o *Oracle) Observe(now sim.Time, out *protocol.Outcome, ttl sim.Time) {
+	sec := out.Security
+	if sec != nil {
+		for _, r := range sec.Reveals {
+			from, to := o.node(r.From), o.node(r.To)
+			o.adj[from] = append(o.adj[from], to)
+		}
+		for _, d := range sec.Derives {
+			id := int32(len(o.rules))
+			o.rules = append(o.rules, rule{to: o.node(d.To), n: int32(len(d.From))})
+			for _, f := range d.From {
+				n := o.node(f)
+				o.inputOf[n] = append(o.inputOf[n], id)
+			}
+		}
+		if m := sec.Epoch; m != nil {
+			o.startEpoch(m.Epoch, now, o.node(m.Secret))
 		}
 	}
-	if out.Rejected != "" {
+	if out.Rejected != "" || sec == nil {
 		return
 	}
-	switch op.Kind {
-	case protocol.OpSend:
-		o.msgEpoch = append(o.msgEpoch, out.Epoch)
-		o.msgTime = append(o.msgTime, now)
-	case protocol.OpCommit, protocol.OpCreate:
-		if out.Step != nil && out.Path && !op.Discard {
-			o.refreshes[op.Actor] = append(o.refreshes[op.Actor], out.Step.Epoch)
+	if len(sec.Protected) > 0 {
+		expire := sim.Forever
+		if ttl > 0 {
+			expire = now + ttl
 		}
-		if out.Step != nil {
-			for _, m := range out.Removed {
-				o.removed[m] = out.Step.Epoch
-			}
-			for _, m := range out.Added {
-				o.added[m] = out.Step.Epoch
-			}
-			for _, m := range out.Updated {
-				o.refreshes[m] = append(o.refreshes[m], out.Step.Epoch)
-			}
+		o.msgTime = append(o.msgTime, now)
+		o.msgExpire = append(o.msgExpire, expire)
+		for _, s := range sec.Protected {
+			o.msgSecrets = append(o.msgSecrets, o.node(s))
+		}
+		o.msgOff = append(o.msgOff, len(o.msgSecrets))
+	}
+	if m := sec.Epoch; m != nil {
+		for _, id := range out.Refreshed {
+			o.refreshes[id] = append(o.refreshes[id], m.Epoch)
+		}
+		for _, id := range out.Removed {
+			o.removed[id] = m.Epoch
+		}
+		for _, id := range out.Added {
+			o.added[id] = m.Epoch
 		}
 	}
 }
 
 // Compromise records a compromise of member m at time now revealing k.
 func (o *Oracle) Compromise(now sim.Time, m protocol.MemberID, k protocol.Knowledge) *Compromise {
-	c := &Compromise{Member: m, Time: now, Epoch: k.Current, direct: slices.Clone(k.Epochs)}
+	c := &Compromise{Member: m, Time: now, Epoch: k.Current, direct: slices.Clone(k.Epochs), pending: len(k.Epochs) == 0}
 	for _, s := range k.Secrets {
 		c.know = append(c.know, o.node(s))
 	}
-	if len(k.Epochs) > 0 { // a member's device; a client awaiting a Welcome holds keys only
-		c.know = append(c.know, o.initNode(k.Current))
-	} else {
-		c.pending = true
+	for _, s := range k.Held {
+		c.held = append(c.held, o.node(s))
 	}
 	o.comps = append(o.comps, c)
 	return c
 }
 
 // closure returns the set of nodes known from the seeds, applying the
-// reveals and the epoch steps to a fixed point.
+// reveals and derivations to a fixed point (each rule fires once all its
+// inputs are known, counted per closure).
 func (o *Oracle) closure(seeds []nodeID) []bool {
-	known := make([]bool, len(o.kinds))
+	known := make([]bool, len(o.adj))
+	count := make([]int32, len(o.rules))
 	var work []nodeID
 	mark := func(n nodeID) {
 		if !known[n] {
@@ -213,75 +262,40 @@ func (o *Oracle) closure(seeds []nodeID) []bool {
 		for _, m := range o.adj[n] {
 			mark(m)
 		}
-		// Epoch steps: an epoch, or a commit secret, may complete the next
-		// epoch's inputs.
-		k := o.kinds[n]
-		var candidate uint64
-		switch k.kind {
-		case protocol.SecretEpoch:
-			// An epoch secret gives its init secret.
-			if id, ok := o.nodes[nodeKey{kind: kindInit, epoch: k.epoch}]; ok {
-				mark(id)
-			}
-			continue
-		case kindInit:
-			candidate = k.epoch + 1
-		case protocol.SecretCommit:
-			candidate = k.epoch
-		default:
-			continue
-		}
-		if s, ok := o.steps[candidate]; ok && o.satisfied(known, s) {
-			if id, ok := o.nodes[nodeKey{kind: protocol.SecretEpoch, epoch: candidate}]; ok {
-				mark(id)
+		for _, r := range o.inputOf[n] {
+			if count[r]++; count[r] == o.rules[r].n {
+				mark(o.rules[r].to)
 			}
 		}
 	}
 	return known
 }
 
-func (o *Oracle) satisfied(known []bool, s protocol.EpochStep) bool {
-	prev, ok := o.nodes[nodeKey{kind: kindInit, epoch: s.Prev}]
-	if !ok || !known[prev] {
-		return false
-	}
-	for _, n := range s.Needs {
-		id, ok := o.lookup(n)
-		if !ok || !known[id] {
-			return false
-		}
-	}
-	return true
-}
-
-func (o *Oracle) lookup(s protocol.Secret) (nodeID, bool) {
-	k := nodeKey{kind: s.Kind, epoch: s.Epoch, index: s.Index}
-	if s.Kind == protocol.SecretKey {
-		id, ok := o.keys[string(s.Key)]
-		if !ok {
-			return 0, false
-		}
-		k = nodeKey{kind: s.Kind, key: id}
-	}
-	id, ok := o.nodes[k]
-	return id, ok
-}
-
-// exposedEpochs lists the epochs in a closure.
-func (o *Oracle) exposedEpochs(known []bool) []bool {
+// epochKnown lists, per epoch, whether its secret is in a closure.
+func (o *Oracle) epochKnown(known []bool) []bool {
 	out := make([]bool, len(o.starts))
-	for e := range o.starts {
-		if id, ok := o.nodes[nodeKey{kind: protocol.SecretEpoch, epoch: uint64(e)}]; ok && known[id] {
-			out[e] = true
-		}
+	for e, n := range o.epochNodes {
+		out[e] = n != noNode && known[n]
 	}
 	return out
+}
+
+// msgExposed reports whether message i is exposed by a closure, given the
+// ratchet states held (with the time they were taken).
+func (o *Oracle) msgExposed(i int, known []bool, held []nodeID, at sim.Time) bool {
+	for _, n := range o.msgSecrets[o.msgOff[i]:o.msgOff[i+1]] {
+		if known[n] || o.msgTime[i] >= at && slices.Contains(held, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // Report is the run's security summary.
 type Report struct {
 	Compromises []*Compromise
-	Epochs      int
+	// Epochs is the number of epochs (0 for protocols without epochs).
+	Epochs int
 	// ExposedEpochs counts epochs exposed by the joint closure of all
 	// compromises (or held by a compromised device); IdealEpochs those the
 	// ideal predicate marks unsafe; Excess those exposed but ideally safe.
@@ -289,70 +303,70 @@ type Report struct {
 	// must be zero.
 	ExposedEpochs, IdealEpochs, Excess, Missing int
 	Messages, ExposedMessages                   int
+	// Ephemeral counts messages with a disappearing timer; DeletedExposed
+	// the messages some compromise exposed after they had disappeared.
+	Ephemeral, DeletedExposed int
 	// Exposed flags each epoch of the joint closure.
 	Exposed []bool
 }
 
-// epochKnown lists, per epoch, whether its epoch secret is in a closure.
-func (o *Oracle) epochKnown(known []bool) []bool {
-	out := make([]bool, len(o.starts))
-	for e := range o.starts {
-		if id, ok := o.nodes[nodeKey{kind: protocol.SecretEpoch, epoch: uint64(e)}]; ok && known[id] {
-			out[e] = true
-		}
-	}
-	return out
-}
-
 // Finish computes every measure at the end of a run at time end.
 func (o *Oracle) Finish(end sim.Time) (*Report, error) {
-	// Mark the epochs derivable through the schedule in the graph itself:
-	// a step's epoch node is reached by closure() via satisfied().
-	r := &Report{Compromises: o.comps, Epochs: len(o.starts), Messages: len(o.msgEpoch)}
+	r := &Report{Compromises: o.comps, Epochs: len(o.starts), Messages: len(o.msgTime)}
 	var seeds []nodeID
 	held := make([]bool, len(o.starts))
-	msgExposed := make([]bool, len(o.msgEpoch))
+	msgExposed := make([]bool, len(o.msgTime))
+	deleted := make([]bool, len(o.msgTime))
 	for _, c := range o.comps {
 		seeds = append(seeds, c.know...)
-		known := o.epochKnown(o.closure(c.know))
-		exposed := func(e uint64) bool {
-			return int(e) < len(known) && (known[e] || slices.Contains(c.direct, e))
-		}
-		c.Healing, c.Censored = end-c.Time, true
-		for e := c.Epoch + 1; e < uint64(len(known)); e++ {
-			if !exposed(e) {
-				c.Healing, c.Censored = o.starts[e]-c.Time, false
-				break
+		closure := o.closure(c.know)
+		var exposedMsgs []int
+		for i := range o.msgTime {
+			if o.msgExposed(i, closure, c.held, c.Time) {
+				msgExposed[i] = true
+				exposedMsgs = append(exposedMsgs, i)
+				if o.msgExpire[i] <= c.Time {
+					deleted[i] = true
+					c.DeletedExposed++
+				}
 			}
 		}
-		c.FSWindow = 0
-		for e := uint64(0); e <= c.Epoch && int(e) < len(known); e++ {
-			if exposed(e) {
-				c.FSWindow = max(0, c.Time-o.starts[e])
-				break
-			}
+		c.ExposedMessages = len(exposedMsgs)
+		o.messageMeasures(c, exposedMsgs, end)
+		if len(o.starts) == 0 {
+			c.Healing, c.Censored, c.FSWindow = c.MsgHealing, c.MsgCensored, c.MsgFSWindow
+			continue
 		}
-		for e := range known {
-			if exposed(uint64(e)) {
-				c.Exposed++
-			}
-		}
+		o.epochMeasures(c, o.epochKnown(closure), end)
 		for _, e := range c.direct {
 			if int(e) < len(held) {
 				held[e] = true
 			}
 		}
-		for i, me := range o.msgEpoch {
-			if int(me) < len(known) && (known[me] || slices.Contains(c.direct, me) && o.msgTime[i] >= c.Time) {
-				msgExposed[i] = true
-			}
+	}
+	joint := o.closure(seeds)
+	for i := range o.msgTime {
+		if !msgExposed[i] && o.msgExposed(i, joint, nil, end) {
+			msgExposed[i] = true
+		}
+		if msgExposed[i] {
+			r.ExposedMessages++
+		}
+		if o.msgExpire[i] != sim.Forever {
+			r.Ephemeral++
+		}
+		if deleted[i] {
+			r.DeletedExposed++
 		}
 	}
-	joint := o.epochKnown(o.closure(seeds))
-	r.Exposed = make([]bool, len(joint))
+	if len(o.starts) == 0 {
+		return r, nil
+	}
+	jointEpochs := o.epochKnown(joint)
+	r.Exposed = make([]bool, len(jointEpochs))
 	ideal := o.ideal()
-	for e := range joint {
-		r.Exposed[e] = joint[e] || held[e]
+	for e := range jointEpochs {
+		r.Exposed[e] = jointEpochs[e] || held[e]
 		if r.Exposed[e] {
 			r.ExposedEpochs++
 		}
@@ -366,18 +380,62 @@ func (o *Oracle) Finish(end sim.Time) (*Report, error) {
 			r.Missing++
 		}
 	}
-	for i, me := range o.msgEpoch {
-		if int(me) < len(joint) && joint[me] {
-			msgExposed[i] = true
-		}
-		if msgExposed[i] {
-			r.ExposedMessages++
-		}
-	}
 	if r.Missing > 0 {
 		return r, fmt.Errorf("security oracle: %d epochs the ideal predicate marks unsafe are not exposed", r.Missing)
 	}
 	return r, nil
+}
+
+// messageMeasures sets c's message healing and FS window from the
+// messages it exposes (indices in send order).
+func (o *Oracle) messageMeasures(c *Compromise, exposed []int, end sim.Time) {
+	c.MsgHealing, c.MsgCensored, c.MsgFSWindow = 0, false, 0
+	last := -1 // the last exposed message sent at or after the compromise
+	for _, i := range exposed {
+		if o.msgTime[i] >= c.Time {
+			last = i
+		} else if c.MsgFSWindow == 0 {
+			c.MsgFSWindow = c.Time - o.msgTime[i]
+		}
+	}
+	if last < 0 {
+		return
+	}
+	for i := last + 1; i < len(o.msgTime); i++ {
+		if o.msgTime[i] > o.msgTime[last] {
+			c.MsgHealing = o.msgTime[i] - c.Time
+			return
+		}
+	}
+	c.MsgHealing, c.MsgCensored = end-c.Time, true
+}
+
+// epochMeasures sets c's epoch-level healing, FS window and exposed count
+// from the epochs its closure knows.
+func (o *Oracle) epochMeasures(c *Compromise, known []bool, end sim.Time) {
+	exposed := func(e uint64) bool {
+		return int(e) < len(known) && (known[e] || slices.Contains(c.direct, e))
+	}
+	c.Healing, c.Censored = end-c.Time, true
+	for e := c.Epoch + 1; e < uint64(len(known)); e++ {
+		if !exposed(e) {
+			c.Healing, c.Censored = o.starts[e]-c.Time, false
+			break
+		}
+	}
+	c.FSWindow = 0
+	for e := uint64(0); e <= c.Epoch && int(e) < len(known); e++ {
+		if exposed(e) {
+			c.FSWindow = max(0, c.Time-o.starts[e])
+			break
+		}
+	}
+	c.Exposed = 0
+	for e := range known {
+		if exposed(uint64(e)) {
+			c.Exposed++
+		}
+	}
 }
 
 // ideal computes the ideal predicate's unsafe epochs.
@@ -392,7 +450,7 @@ func (o *Oracle) ideal() []bool {
 		}
 		// Forward: from the compromise (or, for a client awaiting a
 		// Welcome, from the epoch it joined) until the member refreshed its
-		// key or was removed.
+		// state or was removed.
 		from := c.Epoch
 		if c.pending {
 			e, ok := o.added[c.Member]

@@ -1,6 +1,7 @@
 package security_test
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"testing"
 
@@ -11,57 +12,77 @@ import (
 )
 
 // harness drives a real MLS group (full fidelity) and the oracle with
-// scripted operations, one minute of virtual time apart.
+// scripted operations, one minute of virtual time apart. Proposals wait
+// until the script has a member commit them.
 type harness struct {
 	t       *testing.T
-	g       protocol.Group
+	g       *mlsgroup.Group
 	o       *security.Oracle
 	now     sim.Time
 	offline map[protocol.MemberID]bool
+	members []protocol.MemberID
 }
 
 func newHarness(t *testing.T, members int, retain int) *harness {
 	h := &harness{t: t, o: security.New(), offline: map[protocol.MemberID]bool{}}
-	g, err := mlsgroup.New(protocol.Env{Suite: 1, Mode: "full", Sample: 1,
+	opts := mlsgroup.DefaultOptions()
+	opts.Commit.When, opts.Commit.Count = "count", 1<<30 // the script commits
+	raw, err := json.Marshal(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := mlsgroup.New(protocol.Env{Suite: 1, Mode: protocol.Full, Sample: 1, Options: raw,
 		Online:       func(m protocol.MemberID) bool { return !h.offline[m] },
+		Members:      func() []protocol.MemberID { return h.members },
 		Rand:         rand.NewChaCha8([32]byte{1}),
 		Pick:         rand.New(rand.NewPCG(1, 2)),
 		RetainEpochs: retain})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.g = g
+	h.g = g.(*mlsgroup.Group)
 	var targets []protocol.MemberID
 	for m := 1; m < members; m++ {
 		targets = append(targets, protocol.MemberID(m))
 	}
-	h.do(protocol.Op{Kind: protocol.OpCreate, Actor: 0, Targets: targets})
+	h.do(protocol.Intent{Kind: protocol.Create, Actor: 0, Targets: targets})
 	return h
 }
 
-func (h *harness) do(op protocol.Op) *protocol.Outcome {
+// do applies an intent and returns its last outcome.
+func (h *harness) do(in protocol.Intent) *protocol.Outcome {
 	h.t.Helper()
 	h.now += sim.Minute
-	out, err := h.g.Apply(op)
-	if err != nil {
-		h.t.Fatalf("%v by %d: %v", op.Kind, op.Actor, err)
-	}
-	if out.Rejected != "" {
-		h.t.Fatalf("%v by %d rejected: %s", op.Kind, op.Actor, out.Rejected)
-	}
-	h.o.Observe(h.now, op, out)
-	return out
+	outs, err := h.g.Apply(in)
+	return h.observe(in.Kind.String(), outs, err)
 }
 
+func (h *harness) observe(what string, outs []*protocol.Outcome, err error) *protocol.Outcome {
+	h.t.Helper()
+	if err != nil {
+		h.t.Fatalf("%s: %v", what, err)
+	}
+	for _, out := range outs {
+		if out.Rejected != "" {
+			h.t.Fatalf("%s by %d rejected: %s", what, out.Actor, out.Rejected)
+		}
+		h.o.Observe(h.now, out, 0)
+	}
+	return outs[len(outs)-1]
+}
+
+// commit has member by commit with a path and returns the new epoch.
 func (h *harness) commit(by protocol.MemberID) uint64 {
 	h.t.Helper()
-	return h.do(protocol.Op{Kind: protocol.OpCommit, Actor: by, Path: true}).Epoch
+	h.now += sim.Minute
+	outs, err := h.g.CommitForTesting(by, true)
+	return h.observe("commit", outs, err).Epoch
 }
 
 func (h *harness) compromise(m protocol.MemberID) *security.Compromise {
 	h.t.Helper()
 	h.now += sim.Minute
-	k, err := h.g.(protocol.Compromiser).Compromise(m)
+	k, err := h.g.Compromise(m)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -113,7 +134,7 @@ func TestScenarioOtherCommitDoesNotHeal(t *testing.T) {
 func TestScenarioUpdateCommittedByOtherHeals(t *testing.T) {
 	h := newHarness(t, 8, 0)
 	c := h.compromise(3)
-	h.do(protocol.Op{Kind: protocol.OpUpdate, Actor: 3})
+	h.do(protocol.Intent{Kind: protocol.Update, Actor: 3})
 	healed := h.commit(5)
 	r := h.finish()
 	if c.Censored || r.Exposed[healed] {
@@ -125,7 +146,7 @@ func TestScenarioUpdateCommittedByOtherHeals(t *testing.T) {
 func TestScenarioRemoveHeals(t *testing.T) {
 	h := newHarness(t, 8, 0)
 	c := h.compromise(3)
-	h.do(protocol.Op{Kind: protocol.OpRemove, Actor: 5, Targets: []protocol.MemberID{3}})
+	h.do(protocol.Intent{Kind: protocol.Leave, Actor: 5, Targets: []protocol.MemberID{3}})
 	healed := h.commit(5)
 	r := h.finish()
 	if c.Censored || r.Exposed[healed] {
@@ -164,7 +185,7 @@ func TestScenarioSiblingExposesEpochsBetween(t *testing.T) {
 func TestScenarioStaleOfflineState(t *testing.T) {
 	h := newHarness(t, 8, 0)
 	h.offline[4] = true
-	h.do(protocol.Op{Kind: protocol.OpOffline, Actor: 4})
+	h.do(protocol.Intent{Kind: protocol.Offline, Actor: 4})
 	stale := h.epoch()
 	missed := []uint64{h.commit(0), h.commit(6), h.commit(2)}
 	c := h.compromise(4)
@@ -200,9 +221,9 @@ func TestScenarioRetentionWidensFSWindow(t *testing.T) {
 // epoch.
 func TestScenarioLeakedInitKey(t *testing.T) {
 	h := newHarness(t, 8, 0)
-	h.do(protocol.Op{Kind: protocol.OpAdd, Actor: 1, Targets: []protocol.MemberID{100}})
+	h.do(protocol.Intent{Kind: protocol.Join, Actor: 1, Targets: []protocol.MemberID{100}})
 	c := h.compromise(100) // a client awaiting its Welcome
-	joined := h.do(protocol.Op{Kind: protocol.OpCommit, Actor: 1, Path: true}).Epoch
+	joined := h.commit(1)
 	r := h.finish()
 	if !r.Exposed[joined] {
 		t.Fatalf("the joiner's first epoch %d is not exposed", joined)

@@ -1,7 +1,9 @@
 // Package workload says what the simulated clients do and when: joins,
-// leaves, self-updates, application messages, offline periods, and who
-// commits pending proposals. Its Config is what an experiment file's
-// workload, commit and policy sections decode into.
+// leaves, self-updates, application messages (some disappearing),
+// offline periods and compromises. Its Config is what an experiment
+// file's group, workload, policy and security sections decode into; how a
+// protocol turns these intents into messages is the protocol's own
+// section.
 package workload
 
 import (
@@ -50,33 +52,18 @@ type Offline struct {
 	MaxBacklog int
 }
 
-// Commit says who commits pending proposals, when, and with what.
-type Commit struct {
-	// Committer is "any" (a random online member), "designated" (member 0
-	// while online, else any), or "admins" (a random online admin among the
-	// first Admins members).
-	Committer string
-	Admins    int
-	// When is "immediate" (every proposal is committed at once),
-	// "periodic" (every Every) or "count" (once Count proposals wait).
-	When  string
-	Every sim.Time
-	Count int
-	// Path is "always" (every commit updates the committer's path) or
-	// "required" (only when a proposal requires it).
-	Path string
-	// Updates is "proposal" (self-updates are Update proposals committed
-	// by someone) or "commit" (a member updates by committing with a path).
-	Updates string
-}
-
 // Policy holds the RFC 9750, Section 7 operational policies.
 type Policy struct {
-	// MaxUpdateAge removes a member that has not updated its leaf for this
-	// long (0 disables).
+	// MaxUpdateAge removes a member that has not refreshed its state for
+	// this long (0 disables).
 	MaxUpdateAge sim.Time
-	// KeyPackageLifetime is the lifetime of the KeyPackages joiners use.
-	KeyPackageLifetime sim.Time
+}
+
+// Ephemeral describes disappearing messages: a share of application
+// messages that honest devices delete, with their keys, TTL after sending.
+type Ephemeral struct {
+	Share float64 // in [0, 1]
+	TTL   sim.Time
 }
 
 // Config is a whole workload.
@@ -88,8 +75,8 @@ type Config struct {
 	Messages Arrival
 	// MessageSize is the application payload size in bytes.
 	MessageSize sim.Dist
+	Ephemeral   Ephemeral
 	Offline     Offline
-	Commit      Commit
 	Policy      Policy
 	// Compromises: at each arrival, and at each listed time, the device of
 	// a uniformly chosen member is compromised (sim/security).
@@ -130,37 +117,11 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("workload.offline.offline: %w", err))
 		}
 	}
-	switch c.Commit.Committer {
-	case "any", "designated":
-	case "admins":
-		if c.Commit.Admins < 1 {
-			errs = append(errs, fmt.Errorf("commit.admins: need at least 1 admin for committer: admins"))
-		}
-	default:
-		errs = append(errs, fmt.Errorf("commit.committer: unknown %q (want any, designated or admins)", c.Commit.Committer))
+	if c.Ephemeral.Share < 0 || c.Ephemeral.Share > 1 {
+		errs = append(errs, fmt.Errorf("workload.messages.ephemeral.share: %g is not in [0, 1]", c.Ephemeral.Share))
 	}
-	switch c.Commit.When {
-	case "immediate":
-	case "periodic":
-		if c.Commit.Every <= 0 {
-			errs = append(errs, fmt.Errorf("commit.every: must be positive for when: periodic"))
-		}
-	case "count":
-		if c.Commit.Count < 1 {
-			errs = append(errs, fmt.Errorf("commit.count: must be at least 1 for when: count"))
-		}
-	default:
-		errs = append(errs, fmt.Errorf("commit.when: unknown %q (want immediate, periodic or count)", c.Commit.When))
-	}
-	switch c.Commit.Path {
-	case "always", "required":
-	default:
-		errs = append(errs, fmt.Errorf("commit.path: unknown %q (want always or required)", c.Commit.Path))
-	}
-	switch c.Commit.Updates {
-	case "proposal", "commit":
-	default:
-		errs = append(errs, fmt.Errorf("commit.updates: unknown %q (want proposal or commit)", c.Commit.Updates))
+	if c.Ephemeral.Share > 0 && c.Ephemeral.TTL <= 0 {
+		errs = append(errs, errors.New("workload.messages.ephemeral.ttl: must be positive when share > 0"))
 	}
 	if c.Compromises.PerMember {
 		errs = append(errs, errors.New("security.compromises: per_member is not supported; give a group-wide rate"))
@@ -173,8 +134,8 @@ func (c *Config) Validate() error {
 	if c.RetainEpochs < 0 {
 		errs = append(errs, fmt.Errorf("policy.retain_epochs: negative %d", c.RetainEpochs))
 	}
-	if c.Policy.MaxUpdateAge < 0 || c.Policy.KeyPackageLifetime < 0 {
-		errs = append(errs, errors.New("policy: durations must not be negative"))
+	if c.Policy.MaxUpdateAge < 0 {
+		errs = append(errs, errors.New("policy.max_update_age: must not be negative"))
 	}
 	return errors.Join(errs...)
 }

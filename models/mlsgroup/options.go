@@ -1,0 +1,107 @@
+package mlsgroup
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Options are the MLS-specific keys of an experiment file (its mls:
+// section): who commits pending proposals, when, and with what.
+type Options struct {
+	Commit Commit `json:"commit"`
+	// Updates is "proposal" (self-updates are Update proposals committed
+	// by someone) or "commit" (a member updates by committing with a
+	// path).
+	Updates string `json:"updates"`
+	// KeyPackageLifetime is the lifetime of the KeyPackages joiners use.
+	KeyPackageLifetime time.Duration `json:"key_package_lifetime"`
+}
+
+// Commit is the commit policy.
+type Commit struct {
+	// Committer is "any" (a random online member), "self" (the member
+	// whose proposal is pending, else any), "designated" (member 0 while
+	// online, else any), or "admins" (a random online admin among the
+	// first Admins members, else any).
+	Committer string `json:"committer"`
+	Admins    int    `json:"admins"`
+	// When is "immediate" (every proposal is committed at once),
+	// "periodic" (every Every) or "count" (once Count proposals wait).
+	When  string        `json:"when"`
+	Every time.Duration `json:"every"`
+	Count int           `json:"count"`
+	// Path is "always" (every commit updates the committer's path) or
+	// "required" (only when a proposal requires it).
+	Path string `json:"path"`
+}
+
+// DefaultOptions are the options of an experiment that says nothing of
+// MLS.
+func DefaultOptions() Options {
+	return Options{Commit: Commit{Committer: "any", When: "immediate", Path: "always"}, Updates: "proposal",
+		KeyPackageLifetime: 30 * 24 * time.Hour}
+}
+
+// Validate checks the options and names each problem by its key.
+func (o *Options) Validate() error {
+	var errs []error
+	c := o.Commit
+	switch c.Committer {
+	case "any", "self", "designated":
+	case "admins":
+		if c.Admins < 1 {
+			errs = append(errs, errors.New("mls.commit.admins: need at least 1 admin for committer: admins"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("mls.commit.committer: unknown %q (want any, self, designated or admins)", c.Committer))
+	}
+	if c.Admins < 0 {
+		errs = append(errs, fmt.Errorf("mls.commit.admins: negative %d", c.Admins))
+	}
+	switch c.When {
+	case "immediate":
+	case "periodic":
+		if c.Every <= 0 {
+			errs = append(errs, errors.New("mls.commit.every: must be positive for when: periodic"))
+		}
+	case "count":
+		if c.Count < 1 {
+			errs = append(errs, errors.New("mls.commit.count: must be at least 1 for when: count"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("mls.commit.when: unknown %q (want immediate, periodic or count)", c.When))
+	}
+	switch c.Path {
+	case "always", "required":
+	default:
+		errs = append(errs, fmt.Errorf("mls.commit.path: unknown %q (want always or required)", c.Path))
+	}
+	switch o.Updates {
+	case "proposal", "commit":
+	default:
+		errs = append(errs, fmt.Errorf("mls.updates: unknown %q (want proposal or commit)", o.Updates))
+	}
+	if o.KeyPackageLifetime < 0 {
+		errs = append(errs, errors.New("mls.key_package_lifetime: must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// ParseOptions decodes options from an Env's JSON; empty JSON gives the
+// defaults. Unknown fields are an error, so a misspelt key cannot pass
+// silently.
+func ParseOptions(raw json.RawMessage) (Options, error) {
+	o := DefaultOptions()
+	if len(raw) == 0 {
+		return o, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&o); err != nil {
+		return o, fmt.Errorf("mls options: %w", err)
+	}
+	return o, o.Validate()
+}
