@@ -313,6 +313,8 @@ func (d *decoder) config(root *yaml.Node) driver.Config {
 		{"group", func(n *yaml.Node, p string) {
 			seen := d.mapping(n, p, true, []field{
 				{"initial", func(n *yaml.Node, p string) { w.Initial, _ = d.integer(n, p, 1) }},
+				{"shape", func(n *yaml.Node, p string) { w.Shape.Kind, _ = d.str(n, p) }},
+				{"blank", func(n *yaml.Node, p string) { w.Shape.Blank, _ = d.number(n, p) }},
 			})
 			d.require(n, p, seen, "initial")
 		}},

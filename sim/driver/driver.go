@@ -125,7 +125,7 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 	g, err := factory(protocol.Env{Suite: cfg.Suite, Mode: cfg.Mode(), Sample: cfg.Sample, Options: cfg.Options,
 		Online: r.net.Online, Members: func() []protocol.MemberID { return r.members },
 		Rand: streams.Reader("protocol"), Pick: streams.Stream("sample"), Choose: r.pick,
-		Sequencer: sequencer{r}, Clock: d.Clock, RetainEpochs: cfg.Workload.RetainEpochs})
+		Sequencer: sequencer{r}, Clock: d.Clock, RetainEpochs: cfg.Workload.RetainEpochs, Shape: cfg.Workload.Shape})
 	if err != nil {
 		return nil, fmt.Errorf("protocol %s: %w", cfg.Protocol, err)
 	}

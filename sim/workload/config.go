@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 
+	"cgkalab/models/protocol"
 	"cgkalab/sim"
 )
 
@@ -68,7 +69,10 @@ type Ephemeral struct {
 
 // Config is a whole workload.
 type Config struct {
-	Initial  int // members at time 0 (one creator adds the others)
+	Initial int // members at time 0
+	// Shape is the state the group starts in (protocol.Env.Shape): the
+	// group.shape and group.blank keys.
+	Shape    protocol.Shape
 	Joins    Arrival
 	Leaves   Arrival
 	Updates  Arrival
@@ -92,6 +96,18 @@ func (c *Config) Validate() error {
 	var errs []error
 	if c.Initial < 1 {
 		errs = append(errs, fmt.Errorf("group.initial: need at least 1 member, got %d", c.Initial))
+	}
+	switch c.Shape.Kind {
+	case "", protocol.ShapeBuilt, protocol.ShapeWarm:
+		if c.Shape.Blank != 0 {
+			errs = append(errs, errors.New("group.blank: applies only to shape: churned"))
+		}
+	case protocol.ShapeChurned:
+		if c.Shape.Blank < 0 || c.Shape.Blank > 1 {
+			errs = append(errs, fmt.Errorf("group.blank: %g is not in [0, 1]", c.Shape.Blank))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("group.shape: unknown %q (want built, warm or churned)", c.Shape.Kind))
 	}
 	for _, a := range []struct {
 		name string
