@@ -154,6 +154,10 @@ type Outcome struct {
 	// Sequenced reports that the operation took the group to a new epoch
 	// through the delivery service's sequencer (an accepted commit).
 	Sequenced bool
+	// Unsimulated reports that the fidelity mode did not perform this
+	// operation's cryptographic work (a sampled member catching up follows
+	// the shared state): its operation counts and CPU are absent, not zero.
+	Unsimulated bool
 	// SenderNanos and ReceiverNanos are the measured time of the actor's
 	// real operations and of one receiver's (mean over Processed), when
 	// the environment supplies a clock; zero otherwise.
