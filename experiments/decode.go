@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"cgkalab/sim"
 	"cgkalab/sim/driver"
 	"cgkalab/sim/workload"
 )
@@ -290,7 +291,8 @@ func defaultConfig() driver.Config {
 	c.Suite = 1
 	c.Fidelity = "auto"
 	c.Sample = 8
-	for _, a := range []*workload.Arrival{&c.Workload.Joins, &c.Workload.Leaves, &c.Workload.Updates, &c.Workload.Messages, &c.Workload.Compromises} {
+	for _, a := range []*workload.Arrival{&c.Workload.Joins, &c.Workload.Leaves, &c.Workload.Updates, &c.Workload.Messages,
+		&c.Workload.Compromises, &c.Workload.ServiceCompromises} {
 		a.Process = "none"
 	}
 	c.Network.Latency.Kind = "fixed"
@@ -328,18 +330,9 @@ func (d *decoder) config(root *yaml.Node) driver.Config {
 		{"security", func(n *yaml.Node, p string) {
 			d.mapping(n, p, true, []field{
 				{"compromises", func(n *yaml.Node, p string) { w.Compromises = d.arrival(n, p) }},
-				{"at", func(n *yaml.Node, p string) {
-					n = deref(n)
-					if n.Kind != yaml.SequenceNode {
-						d.errorf(n, p, "want a list of times, got %s", kindName(n))
-						return
-					}
-					for _, e := range n.Content {
-						if t, ok := d.duration(e, p); ok {
-							w.CompromiseAt = append(w.CompromiseAt, t)
-						}
-					}
-				}},
+				{"service", func(n *yaml.Node, p string) { w.ServiceCompromises = d.arrival(n, p) }},
+				{"service_at", func(n *yaml.Node, p string) { w.ServiceCompromiseAt = d.times(n, p) }},
+				{"at", func(n *yaml.Node, p string) { w.CompromiseAt = d.times(n, p) }},
 			})
 		}},
 		{"network", func(n *yaml.Node, p string) {
@@ -378,6 +371,22 @@ func topValue(root *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return root
+}
+
+// times decodes a list of virtual times.
+func (d *decoder) times(n *yaml.Node, path string) []sim.Time {
+	n = deref(n)
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, path, "want a list of times, got %s", kindName(n))
+		return nil
+	}
+	var out []sim.Time
+	for _, e := range n.Content {
+		if t, ok := d.duration(e, path); ok {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func (d *decoder) workload(n *yaml.Node, path string, w *workload.Config) {

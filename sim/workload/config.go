@@ -86,6 +86,11 @@ type Config struct {
 	// a uniformly chosen member is compromised (sim/security).
 	Compromises  Arrival
 	CompromiseAt []sim.Time
+	// ServiceCompromises: at each arrival, and at each listed time, the
+	// protocol's service (a key backup) is compromised, for protocols
+	// that have one.
+	ServiceCompromises  Arrival
+	ServiceCompromiseAt []sim.Time
 	// RetainEpochs is how many past epochs members keep for late messages.
 	RetainEpochs int
 }
@@ -112,7 +117,7 @@ func (c *Config) Validate() error {
 	for _, a := range []struct {
 		name string
 		a    Arrival
-	}{{"workload.joins", c.Joins}, {"workload.leaves", c.Leaves}, {"workload.updates", c.Updates}, {"workload.messages", c.Messages}, {"security.compromises", c.Compromises}} {
+	}{{"workload.joins", c.Joins}, {"workload.leaves", c.Leaves}, {"workload.updates", c.Updates}, {"workload.messages", c.Messages}, {"security.compromises", c.Compromises}, {"security.service", c.ServiceCompromises}} {
 		if err := a.a.validate(a.name); err != nil {
 			errs = append(errs, err)
 		}
@@ -147,6 +152,14 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("security.at: negative time %v", t))
 		}
 	}
+	for _, t := range c.ServiceCompromiseAt {
+		if t < 0 {
+			errs = append(errs, fmt.Errorf("security.service_at: negative time %v", t))
+		}
+	}
+	if c.ServiceCompromises.PerMember {
+		errs = append(errs, errors.New("security.service: per_member does not apply to a service"))
+	}
 	if c.RetainEpochs < 0 {
 		errs = append(errs, fmt.Errorf("policy.retain_epochs: negative %d", c.RetainEpochs))
 	}
@@ -154,4 +167,16 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("policy.max_update_age: must not be negative"))
 	}
 	return errors.Join(errs...)
+}
+
+// Adversary reports whether the workload compromises anything: devices
+// or the protocol's service.
+func (c *Config) Adversary() bool {
+	return c.Compromises.Enabled() || len(c.CompromiseAt) > 0 || c.ServiceAdversary()
+}
+
+// ServiceAdversary reports whether the workload compromises the
+// protocol's service.
+func (c *Config) ServiceAdversary() bool {
+	return c.ServiceCompromises.Enabled() || len(c.ServiceCompromiseAt) > 0
 }
