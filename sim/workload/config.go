@@ -125,6 +125,8 @@ func (c *Config) Validate() error {
 	if c.Messages.Enabled() {
 		if err := c.MessageSize.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("workload.messages.size: %w", err))
+		} else if err := sizeBound(c.MessageSize); err != nil {
+			errs = append(errs, fmt.Errorf("workload.messages.size: %w", err))
 		}
 	}
 	if c.Offline.Share < 0 || c.Offline.Share > 1 {
@@ -179,4 +181,28 @@ func (c *Config) Adversary() bool {
 // protocol's service.
 func (c *Config) ServiceAdversary() bool {
 	return c.ServiceCompromises.Enabled() || len(c.ServiceCompromiseAt) > 0
+}
+
+// MaxMessageBytes bounds an application message's size.
+const MaxMessageBytes = 1 << 24
+
+// sizeBound checks that a size distribution cannot draw more than
+// MaxMessageBytes: fixed and uniform values within it, the unbounded
+// families truncated by a max within it.
+func sizeBound(d sim.Dist) error {
+	switch d.Kind {
+	case sim.DistFixed:
+		if d.Value > MaxMessageBytes || d.Value < 1 {
+			return fmt.Errorf("%g bytes is not in [1, %d]", d.Value, MaxMessageBytes)
+		}
+	case sim.DistUniform:
+		if d.Max > MaxMessageBytes {
+			return fmt.Errorf("max %g bytes is over %d", d.Max, MaxMessageBytes)
+		}
+	default:
+		if d.Max <= 0 || d.Max > MaxMessageBytes {
+			return fmt.Errorf("a %s size needs max: at most %d bytes (a truncation), e.g. max: 65536", d.Kind, MaxMessageBytes)
+		}
+	}
+	return nil
 }
