@@ -140,7 +140,7 @@ func TestCompareRegression(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, w := range []struct {
-		name, unit               string
+		name, unit              string
 		significant, regression bool
 	}{
 		{"Slower", "sec/commit", true, true},
