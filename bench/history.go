@@ -5,6 +5,8 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/perf/benchfmt"
@@ -17,9 +19,12 @@ import (
 type History struct {
 	Unit   string   // tidied unit
 	Better int      // as in Delta
-	Labels []string // one per file, in history order
+	Labels []string // one per file, in history order, distinct
 	Files  []string // the files, in history order
 	Series []HistorySeries
+	// Common is the part of the benchmark names all series share
+	// (for example "/suite=0x0001-2"); the series' names leave it out.
+	Common string
 }
 
 // HistorySeries is one benchmark's median in each file of a History, NaN
@@ -98,7 +103,13 @@ func ReadHistory(files []string, unit, query string) (*History, error) {
 	}
 	benchproc.SortKeys(keys)
 	out := &History{Unit: h, Better: better(units, h)}
+	seenLabel := map[string]int{}
 	for _, f := range fs {
+		// Two results of one commit (or version) get #2, #3, ...
+		seenLabel[f.label]++
+		if n := seenLabel[f.label]; n > 1 {
+			f.label += "#" + strconv.Itoa(n)
+		}
 		out.Labels = append(out.Labels, f.label)
 		out.Files = append(out.Files, f.path)
 	}
@@ -114,7 +125,49 @@ func ReadHistory(files []string, unit, query string) (*History, error) {
 		}
 		out.Series = append(out.Series, s)
 	}
+	out.Common = shortenNames(out.Series)
 	return out, nil
+}
+
+// shortenNames drops from the series' names the parts every name has
+// (the base name, /key=value parts, the -GOMAXPROCS suffix), so that a
+// legend shows what tells the series apart, and returns those parts.
+func shortenNames(series []HistorySeries) string {
+	split := func(name string) []string {
+		base, parts := benchfmt.Name(name).Parts()
+		toks := []string{string(base)}
+		for _, p := range parts {
+			toks = append(toks, string(p))
+		}
+		return toks
+	}
+	count := map[string]int{}
+	for _, s := range series {
+		for _, t := range split(s.Name) {
+			count[t]++
+		}
+	}
+	if len(series) < 2 {
+		return ""
+	}
+	var common []string
+	for i := range series {
+		var keep []string
+		for _, t := range split(series[i].Name) {
+			if count[t] == len(series) {
+				if i == 0 {
+					common = append(common, t)
+				}
+				continue
+			}
+			keep = append(keep, t)
+		}
+		if len(keep) == 0 {
+			keep = split(series[i].Name)[:1] // the base name
+		}
+		series[i].Name = strings.TrimPrefix(strings.Join(keep, ""), "/")
+	}
+	return strings.Join(common, "")
 }
 
 // historyLabel names a file by its commit (12 digits), else its version.

@@ -27,14 +27,14 @@ func TestReadHistoryCommitOrder(t *testing.T) {
 	if h.Unit != "sec/commit" || h.Better != -1 || len(h.Series) != 2 {
 		t.Fatalf("history %+v", h)
 	}
+	// The names keep only what tells the series apart.
+	if !strings.HasPrefix(h.Common, "CommitCreate") || h.Series[0].Name != "members=8" || h.Series[1].Name != "members=64" {
+		t.Errorf("common %q, names %q and %q", h.Common, h.Series[0].Name, h.Series[1].Name)
+	}
 	want := map[string][]float64{"members=8": {11e-9, 20e-9, 30e-9}, "members=64": {100e-9, math.NaN(), math.NaN()}}
 	for _, s := range h.Series {
 		var w []float64
-		for k, v := range want {
-			if strings.Contains(s.Name, k+"-") || strings.HasSuffix(s.Name, k) {
-				w = v
-			}
-		}
+		w = want[s.Name]
 		if w == nil {
 			t.Fatalf("unexpected series %q", s.Name)
 		}
@@ -43,6 +43,12 @@ func TestReadHistoryCommitOrder(t *testing.T) {
 				t.Errorf("%s: values %v, want %v", s.Name, s.Values, w)
 			}
 		}
+	}
+
+	// Two results of one commit are told apart.
+	h, err = ReadHistory([]string{a, b, b}, "ns/commit", "")
+	if err != nil || strings.Join(h.Labels, " ") != "aaaaaaaaaaaa bbbbbbbbbbbb bbbbbbbbbbbb#2" {
+		t.Errorf("labels %q, %v", h.Labels, err)
 	}
 
 	// A filter picks benchmarks.
@@ -84,5 +90,17 @@ func TestReadHistoryBadInput(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v %s %q: error %v, want %q", c.files, c.unit, c.query, err, c.want)
 		}
+	}
+}
+
+func TestShortenNames(t *testing.T) {
+	s := []HistorySeries{{Name: "Op-2"}, {Name: "Op/x=1-2"}, {Name: "Other/x=1-2"}}
+	common := shortenNames(s)
+	if common != "-2" || s[0].Name != "Op" || s[1].Name != "Op/x=1" || s[2].Name != "Other/x=1" {
+		t.Errorf("common %q, names %q %q %q", common, s[0].Name, s[1].Name, s[2].Name)
+	}
+	one := []HistorySeries{{Name: "Op/x=1"}}
+	if shortenNames(one) != "" || one[0].Name != "Op/x=1" {
+		t.Errorf("one series renamed to %q", one[0].Name)
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // HistorySeries is one benchmark's value in each result file of a
@@ -55,6 +56,9 @@ func History(title, yLabel string, labels []string, series []HistorySeries, st S
 			return nil, err
 		}
 		sc.GlyphStyle.Color, sc.GlyphStyle.Radius = st.color(i), 2*st.PointRadius
+		// Past the palette, colours repeat with another glyph.
+		glyphs := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.SquareGlyph{}, draw.CrossGlyph{}}
+		sc.GlyphStyle.Shape = glyphs[i/max(1, len(st.Colors))%len(glyphs)]
 		p.Add(sc)
 		p.Legend.Add(s.Name, sc)
 		for _, seg := range segments(xys) {
@@ -71,8 +75,11 @@ func History(title, yLabel string, labels []string, series []HistorySeries, st S
 		p.Title.Text += " (no values)"
 		return p, nil
 	}
-	if !(lo > 0 && hi/lo >= 100 && setLog(&p.Y, lo, hi, legendRoom)) {
-		setLinear(&p.Y, lo, hi, legendRoom)
+	// Room above the data for a legend of one row per series.
+	share := min(0.7, 0.03+0.05*float64(len(series)))
+	room := max(legendRoom, share/(1-share))
+	if !(lo > 0 && hi/lo >= 100 && setLog(&p.Y, lo, hi, room)) {
+		setLinear(&p.Y, lo, hi, room)
 	}
 	return p, nil
 }

@@ -435,6 +435,9 @@ func runBenchHistory(args []string, stdout, stderr io.Writer) error {
 	if h.Better != 0 {
 		title += map[bool]string{true: " (higher is better)", false: " (lower is better)"}[h.Better > 0]
 	}
+	if h.Common != "" {
+		title += "\n" + h.Common
+	}
 	p, err := plots.History(title, h.Unit, h.Labels, series, st)
 	if err != nil {
 		return err
@@ -444,6 +447,9 @@ func runBenchHistory(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "%d benchmarks over %d files, in this order:\n", len(h.Series), len(h.Files))
+	if len(h.Series) > 10 {
+		fmt.Fprintln(stderr, "bench history: more than 10 lines; --filter picks fewer")
+	}
 	for i, f := range h.Files {
 		fmt.Fprintf(stdout, "  %s  %s\n", h.Labels[i], f)
 	}
