@@ -13,9 +13,9 @@ import (
 // The CI smoke benchmark holds ratios measured in one process, not
 // absolute times, so that it passes on any machine and under load, and
 // fails on a gross regression: work that stops being bounded by its own
-// cryptography. The bounds are about three times the ratios measured on
-// a 2-core machine shared with other work (creation 0.96 to 1.00,
-// processing 1.14 to 1.20, simulator 103 to 122).
+// cryptography. The bounds are two to three times the largest ratios
+// measured in six runs on a 2-core machine under a load of 6 to 15
+// (creation 0.89 to 1.23, processing 1.08 to 1.59, simulator 103 to 136).
 const (
 	// smokeCreateBound bounds commit creation's CPU time over its
 	// cryptography's, at 2^12 members.
@@ -24,7 +24,7 @@ const (
 	smokeProcessBound = 4.0
 	// smokeSimBound bounds the simulator's CPU time per event of the
 	// full-64 spec, in reference operations (RefOp).
-	smokeSimBound = 400.0
+	smokeSimBound = 300.0
 )
 
 // TestSmoke runs when CGKALAB_SMOKE=1 (.ci/run sets it). With
