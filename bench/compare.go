@@ -322,7 +322,7 @@ func WriteComparison(w io.Writer, c *Comparison, o CompareOptions) error {
 		}
 	}
 	for _, s := range warnings {
-		fmt.Fprintf(w, "warning: %s (%d)\n", s, count[s])
+		fmt.Fprintf(w, "warning: %s (%d times)\n", s, count[s])
 	}
 	return nil
 }
