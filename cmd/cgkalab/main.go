@@ -43,7 +43,7 @@ Usage:
 
 Commands:
   run         run an experiment (default: the built-in one) and write results and figures
-  bench tree  commit creation/processing cost vs its own cryptography
+  bench       benchmarks (tree, sim) in Go benchmark format; compare and history of result files
   conformance run the official MLS test vectors found in a directory
   sizes       exact wire sizes of MLS messages per cipher suite and group size
   version     print the version of this build
