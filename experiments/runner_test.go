@@ -80,7 +80,7 @@ func TestRunAllSkipsFinished(t *testing.T) {
 	f := &fakeRun{}
 	var progress bytes.Buffer
 	r := &Runner{Out: out, Version: "test", Run: f.run, Progress: &progress}
-	recs, err := r.RunAll(context.Background(), spec, Shard{})
+	recs, err := r.RunAll(context.Background(), spec, Selection{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestRunAllSkipsFinished(t *testing.T) {
 	// Second pass: nothing to do.
 	f.calls = nil
 	progress.Reset()
-	recs, err = r.RunAll(context.Background(), spec, Shard{})
+	recs, err = r.RunAll(context.Background(), spec, Selection{})
 	if err != nil || len(f.calls) != 0 || len(recs) != 4 {
 		t.Fatalf("second pass: %v, %d calls, %d records", err, len(f.calls), len(recs))
 	}
@@ -123,7 +123,7 @@ func TestRunAllSkipsFinished(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "initial=20_seed=1.events.csv"), []byte("partial"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.RunAll(context.Background(), spec, Shard{}); err != nil {
+	if _, err := r.RunAll(context.Background(), spec, Selection{}); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(f.calls, []string{"20/1"}) {
@@ -138,13 +138,13 @@ func TestRunAllSkipsFinished(t *testing.T) {
 	// A corrupt JSON counts as unfinished.
 	f.calls = nil
 	os.WriteFile(filepath.Join(dir, "initial=10_seed=2.json"), []byte(`{"format": 1, "run": "initial=10_se`), 0o644)
-	if _, err := r.RunAll(context.Background(), spec, Shard{}); err != nil || !slices.Equal(f.calls, []string{"10/2"}) {
+	if _, err := r.RunAll(context.Background(), spec, Selection{}); err != nil || !slices.Equal(f.calls, []string{"10/2"}) {
 		t.Fatalf("corrupt JSON: %v, calls %v", err, f.calls)
 	}
 
 	// A changed configuration reruns everything.
 	f.calls = nil
-	if _, err := r.RunAll(context.Background(), sweepSpec(t, "sample: 3\n"), Shard{}); err != nil || len(f.calls) != 4 {
+	if _, err := r.RunAll(context.Background(), sweepSpec(t, "sample: 3\n"), Selection{}); err != nil || len(f.calls) != 4 {
 		t.Fatalf("changed config: %v, calls %v", err, f.calls)
 	}
 }
@@ -169,7 +169,7 @@ func TestShards(t *testing.T) {
 	for i := range 2 {
 		f := &fakeRun{}
 		r := &Runner{Out: out, Run: f.run}
-		recs, err := r.RunAll(context.Background(), spec, Shard{Index: i, Count: 2})
+		recs, err := r.RunAll(context.Background(), spec, Selection{Shard: Shard{Index: i, Count: 2}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,7 +182,7 @@ func TestShards(t *testing.T) {
 	if len(all) != 5 {
 		t.Errorf("shards together ran %v", all)
 	}
-	recs, err := Merge(filepath.Join(out, "t"))
+	recs, err := Merge(filepath.Join(out, "t"), nil, nil, nil)
 	if err != nil || len(recs) != 5 {
 		t.Fatalf("merge: %v, %d records", err, len(recs))
 	}
@@ -191,7 +191,7 @@ func TestShards(t *testing.T) {
 			t.Errorf("merged record %d has index %d", i, r.Index)
 		}
 	}
-	if _, err := (&Runner{Out: out, Run: (&fakeRun{}).run}).RunAll(context.Background(), spec, Shard{Index: 2, Count: 2}); err == nil {
+	if _, err := (&Runner{Out: out, Run: (&fakeRun{}).run}).RunAll(context.Background(), spec, Selection{Shard: Shard{Index: 2, Count: 2}}); err == nil {
 		t.Error("shard 2/2 accepted")
 	}
 	for in, ok := range map[string]bool{"0/1": true, "3/4": true, "4/4": false, "-1/2": false, "1": false, "a/b": false, "0/0": false} {
@@ -208,7 +208,7 @@ func TestRunAllStops(t *testing.T) {
 
 	// A failing run stops the sweep; the runs before it keep their files.
 	f := &fakeRun{failAt: 2}
-	_, err := (&Runner{Out: out, Run: f.run}).RunAll(context.Background(), spec, Shard{})
+	_, err := (&Runner{Out: out, Run: f.run}).RunAll(context.Background(), spec, Selection{})
 	if err == nil || !strings.Contains(err.Error(), "run initial=10_seed=2: boom") {
 		t.Fatalf("error %v", err)
 	}
@@ -223,7 +223,7 @@ func TestRunAllStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	f = &fakeRun{onCall: func(int) { cancel() }}
-	recs, err := (&Runner{Out: out, Run: f.run}).RunAll(ctx, spec, Shard{})
+	recs, err := (&Runner{Out: out, Run: f.run}).RunAll(ctx, spec, Selection{})
 	if !errors.Is(err, context.Canceled) || len(f.calls) != 1 || len(recs) != 2 {
 		t.Fatalf("cancel: %v, calls %v, %d records", err, f.calls, len(recs))
 	}
