@@ -149,7 +149,14 @@ func Merge(out string, from []string, spec *Spec, progress io.Writer) ([]*Record
 		from = []string{out}
 	}
 	var all []found
-	for _, d := range from {
+	for i, d := range from {
+		if twice, err := listedBefore(from[:i], d); err != nil || twice {
+			if err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(progress, "merge: %s is given twice; reading it once\n", d)
+			continue
+		}
 		fs, err := readFolder(d)
 		if err != nil {
 			return nil, err
@@ -288,7 +295,7 @@ func checkRuns(recs []found, spec *Spec) error {
 		records[i] = f.rec
 	}
 	if got := SpecDigest(first.Experiment, recordRuns(records)); got != first.SpecDigest {
-		return fmt.Errorf("%w: the runs' IDs, seeds and configurations do not make up the experiment their records name (spec digest %.12s, theirs %.12s)",
+		return fmt.Errorf("%w: the runs' IDs, seeds and configurations do not make up the experiment their records name (spec digest recomputed %.12s, recorded %.12s)",
 			ErrInconsistent, got, first.SpecDigest)
 	}
 	for _, f := range recs {
@@ -344,6 +351,16 @@ func bringRun(out string, f found, progress io.Writer) error {
 		}
 	}
 	return writeAtomic(out, f.name, func(w io.Writer) error { _, err := w.Write(src); return err })
+}
+
+// listedBefore reports whether d names one of the folders in dirs.
+func listedBefore(dirs []string, d string) (bool, error) {
+	for _, o := range dirs {
+		if same, err := sameDir(o, d); err != nil || same {
+			return same, err
+		}
+	}
+	return false, nil
 }
 
 // sameDir reports whether two paths name one folder.
@@ -542,6 +559,9 @@ func setAside(dir string, names []string, why string, say func(string)) error {
 		}
 	}
 	for _, n := range names {
+		if err := dieHereForTesting(n); err != nil {
+			return err
+		}
 		if err := os.Rename(filepath.Join(dir, n), filepath.Join(stale, n)); err != nil {
 			return fmt.Errorf("moving a stale result aside: %w", err)
 		}
@@ -549,7 +569,7 @@ func setAside(dir string, names []string, why string, say func(string)) error {
 	if err := syncDir(stale); err != nil {
 		return err
 	}
-	say(fmt.Sprintf("%s: moved %s to %s", why, listSome(names, 4), stale+string(filepath.Separator)))
+	say(fmt.Sprintf("%s; moved %s to %s", why, listSome(names, 4), stale+string(filepath.Separator)))
 	return syncDir(dir)
 }
 

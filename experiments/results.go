@@ -324,7 +324,7 @@ func writeAtomic(dir, name string, write func(io.Writer) error) (err error) {
 		return err
 	}
 	defer func() {
-		if err != nil {
+		if err != nil && f != nil {
 			f.Close()
 			os.Remove(f.Name())
 		}
@@ -342,10 +342,26 @@ func writeAtomic(dir, name string, write func(io.Writer) error) (err error) {
 	if err := f.Close(); err != nil {
 		return err
 	}
+	if err := dieHereForTesting(name); err != nil {
+		f = nil // a dead process leaves its temporary file
+		return err
+	}
 	if err := os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
 		return err
 	}
 	return syncDir(dir)
+}
+
+// beforeRenameForTesting, if set, is called before each rename that
+// publishes or moves a result file. An error stops the work there as if
+// the process had died: nothing is cleaned up.
+var beforeRenameForTesting func(name string) error
+
+func dieHereForTesting(name string) error {
+	if beforeRenameForTesting == nil {
+		return nil
+	}
+	return beforeRenameForTesting(name)
 }
 
 // tempSeq numbers this process's temporary files.
