@@ -533,6 +533,9 @@ func tidyForeign(dir string, runs []Run, temps map[string][]string, progress io.
 		return nil
 	}
 	why := fmt.Sprintf("%d runs are no longer in the experiment (%s)", len(gone), listSome(gone, 3))
+	if len(gone) == 1 {
+		why = fmt.Sprintf("run %s is no longer in the experiment", gone[0])
+	}
 	return setAside(dir, aside, why, func(s string) { fmt.Fprintln(progress, s) })
 }
 

