@@ -176,10 +176,13 @@ sweep:
 
 // TestSignalStopsRun sends SIGINT (and SIGTERM) to a cgkalab process
 // while its second run is in flight: it must exit with 130 (143), say
-// "interrupted", keep the first run, write nothing of the second, and a
-// rerun must go on from there.
+// "interrupted", keep the first run (its files readable by others, mode
+// 0666 less the umask), write nothing of the second, and a rerun must go
+// on from there.
 func TestSignalStopsRun(t *testing.T) {
 	bin := buildCLI(t)
+	umask := os.FileMode(syscall.Umask(0))
+	syscall.Umask(int(umask))
 	for _, c := range []struct {
 		sig  syscall.Signal
 		code int
@@ -226,6 +229,9 @@ func TestSignalStopsRun(t *testing.T) {
 			names = append(names, e.Name())
 			if !strings.HasPrefix(e.Name(), "initial=4_seed=1.") {
 				t.Errorf("%v: %s written", c.sig, e.Name())
+			}
+			if st, err := e.Info(); err != nil || st.Mode().Perm() != 0o666&^umask {
+				t.Errorf("%s: mode %v, want %v", e.Name(), st.Mode().Perm(), os.FileMode(0o666&^umask))
 			}
 		}
 		if len(names) != 3 {
