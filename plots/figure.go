@@ -31,6 +31,10 @@ func drawFigure(p *plot.Plot, c draw.Canvas) {
 	legH := legendHeight(p)
 	p.Legend = plot.NewLegend() // the plot itself draws none
 	defer func() { p.Legend = leg }()
+	if p.BackgroundColor != nil { // under the legend too
+		c.SetColor(p.BackgroundColor)
+		c.Fill(c.Rectangle.Path())
+	}
 	top := draw.Crop(c, 0, 0, legH, 0)
 	p.Draw(top)
 	if legH == 0 {

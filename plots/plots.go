@@ -253,6 +253,9 @@ func writeAtomic(name string, wt io.WriterTo) (err error) {
 	if _, err := wt.WriteTo(f); err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
+	if err := f.Chmod(0o644); err != nil { // CreateTemp made it private
+		return err
+	}
 	if err := f.Sync(); err != nil {
 		return err
 	}

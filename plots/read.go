@@ -22,7 +22,7 @@ type record struct {
 	Index      int     `json:"index"`
 	Seed       uint64  `json:"seed"`
 	Mode       string  `json:"mode"`
-	Params     []param `json:"params"`
+	Params     []Param `json:"params"`
 	Config     struct {
 		Workload struct {
 			Initial int `json:"Initial"`
@@ -30,10 +30,17 @@ type record struct {
 	} `json:"config"`
 }
 
-type param struct {
+// Param is a swept key and its value in one run, as run records hold
+// them.
+type Param struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`
 }
+
+// GridLabel names the grid point of a run with params as every figure's
+// legend does ("initial=500, every=1h"; AllRuns without params), so that
+// a report can show the same name in the same colour (Styles.Of).
+func GridLabel(params []Param) string { return paramLabel(params, "") }
 
 // Initial returns the run's initial group size.
 func (r *record) Initial() int { return r.Config.Workload.Initial }
@@ -62,7 +69,7 @@ func groupRuns(recs []*record) []*group {
 
 // paramLabel names a grid point by its params but skip, each key
 // shortened to its last dotted component unless two keys share it.
-func paramLabel(params []param, skip string) string {
+func paramLabel(params []Param, skip string) string {
 	last := func(key string) string { return key[strings.LastIndexByte(key, '.')+1:] }
 	var parts []string
 	for _, p := range params {
@@ -70,7 +77,7 @@ func paramLabel(params []param, skip string) string {
 			continue
 		}
 		k := last(p.Key)
-		if slices.ContainsFunc(params, func(q param) bool { return q.Key != p.Key && last(q.Key) == k }) {
+		if slices.ContainsFunc(params, func(q Param) bool { return q.Key != p.Key && last(q.Key) == k }) {
 			k = p.Key
 		}
 		parts = append(parts, k+"="+p.Value)

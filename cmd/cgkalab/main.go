@@ -43,6 +43,7 @@ Usage:
 
 Commands:
   run         run an experiment (default: the built-in one) and write results and figures
+  report      write an HTML and a Markdown report of a results folder
   bench tree  commit creation/processing cost vs its own cryptography
   conformance run the official MLS test vectors found in a directory
   sizes       exact wire sizes of MLS messages per cipher suite and group size
@@ -65,6 +66,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
 		return runRun(ctx, rest, stdout, stderr)
+	case "report":
+		return runReport(rest, stdout, stderr)
 	case "bench":
 		return runBench(rest, stdout, stderr)
 	case "conformance":

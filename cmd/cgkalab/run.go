@@ -15,7 +15,7 @@ import (
 	"cgkalab/experiments"
 	"cgkalab/models/mlsgroup"
 	"cgkalab/models/protocol"
-	"cgkalab/plots"
+	"cgkalab/plots/report"
 	"cgkalab/sim/driver"
 )
 
@@ -25,13 +25,14 @@ Runs an experiment: with no argument, the built-in default (one simulated day
 of an MLS group with churn, messages and offline members, at three sizes).
 Results go to DIR/<name>/ (default DIR: results): per run an events CSV, a
 tree-health CSV and a JSON record written last; a rerun skips finished runs.
-Then summary.csv and figures under DIR/<name>/plots/. Progress goes to
-stderr, a summary table to stdout.
+Then summary.csv, figures under DIR/<name>/plots/ and the report
+(report.html, report.md; see cgkalab report). Progress goes to stderr, a
+summary table to stdout.
 
   --seed S     run only seed S (overrides the file's seeds)
   --shard i/N  run every N-th run starting at i (0-based), e.g. for job arrays;
                merging and figures are left to a run without --shard
-  --no-plots   skip the figures
+  --no-plots   skip the figures and the report
 `
 
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -97,11 +98,11 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return err
 		}
 		if !*noPlots {
-			files, err := plots.Run(dir, filepath.Join(dir, "plots"), plots.DefaultStyle())
+			files, err := report.Write(dir, report.Options{Description: spec.Description})
 			if err != nil {
-				return fmt.Errorf("figures: %w", err)
+				return fmt.Errorf("report: %w", err)
 			}
-			fmt.Fprintf(stderr, "wrote %d figures under %s\n", len(files), filepath.Join(dir, "plots"))
+			fmt.Fprintf(stderr, "wrote figures under %s and %s\n", filepath.Join(dir, report.PlotsDir), strings.Join(files, ", "))
 		}
 	}
 	printSummary(stdout, spec, dir, recs)
