@@ -140,24 +140,24 @@ func facts(dir string, recs []*record) []fact {
 var perRun = []struct {
 	head string
 	get  func(r *record) (float64, bool)
-	show func(float64) string
+	q    quantity
 }{
-	{"commits per run", func(r *record) (float64, bool) { return float64(r.kind("commit").Count), true }, count},
-	{"commit bytes up (mean)", func(r *record) (float64, bool) { k := r.kind("commit"); return k.BytesUp.Mean, k.Count > 0 }, byteSize},
-	{"bytes down per member per day", downPerMemberDay, byteSize},
+	{"commits per run", func(r *record) (float64, bool) { return float64(r.kind("commit").Count), true }, counts},
+	{"commit bytes up (mean)", func(r *record) (float64, bool) { k := r.kind("commit"); return k.BytesUp.Mean, k.Count > 0 }, byteSizes},
+	{"bytes down per member per day", downPerMemberDay, byteSizes},
 	{"commit CPU ms (mean)", func(r *record) (float64, bool) { k := r.kind("commit"); return k.SenderCPU.Mean / 1e6, k.Count > 0 }, millis},
 	{"epochs exposed", func(r *record) (float64, bool) {
 		if r.Security == nil {
 			return 0, false
 		}
 		return r.Security.EpochShare, true
-	}, percent},
+	}, shares},
 	{"messages exposed", func(r *record) (float64, bool) {
 		if r.Security == nil {
 			return 0, false
 		}
 		return r.Security.MessageShare, true
-	}, percent},
+	}, shares},
 }
 
 func downPerMemberDay(r *record) (float64, bool) {
@@ -170,7 +170,7 @@ func downPerMemberDay(r *record) (float64, bool) {
 
 // settingsTable summarises each grid point over its seeds.
 func settingsTable(groups []*group, styles *plots.Styles) (table, error) {
-	t := table{Caption: "Per setting, seeds pooled: means over seeds with 95 % Student-t intervals (±), healing from the Kaplan–Meier estimate over all compromises of the setting.",
+	t := table{Caption: "Per setting, seeds pooled: means over seeds with their 95 % Student-t interval in brackets (cut to the possible range), healing from the Kaplan–Meier estimate over all compromises of the setting.",
 		Head: []string{"setting", "seeds", "initial members"}}
 	for _, c := range perRun {
 		t.Head = append(t.Head, c.head)
@@ -185,7 +185,7 @@ func settingsTable(groups []*group, styles *plots.Styles) (table, error) {
 					vs = append(vs, v)
 				}
 			}
-			text, err := meanText(vs, c.show)
+			text, err := meanText(vs, c.q)
 			if err != nil {
 				return t, fmt.Errorf("%s, %s: %w", g.label, c.head, err)
 			}
@@ -212,9 +212,11 @@ func initials(recs []*record) string {
 	return strings.Join(sizes, ", ")
 }
 
-// meanText shows the mean of per-seed values with the half-width of its
-// interval; one value alone; "–" for none.
-func meanText(vs []float64, show func(float64) string) (string, error) {
+// meanText shows the mean of per-seed values and its interval, in the
+// mean's unit and cut to the quantity's range (no negative sizes, no
+// share over 100 %: with two seeds t(0.975; 1) = 12.7 makes intervals
+// that wide); one value alone; "–" for none.
+func meanText(vs []float64, q quantity) (string, error) {
 	if len(vs) == 0 {
 		return "–", nil
 	}
@@ -222,10 +224,48 @@ func meanText(vs []float64, show func(float64) string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	div, unit := q.unit(e.Mean)
+	num := func(v float64) string { return fmt.Sprintf(q.verb, v/div) }
 	if e.N < 2 {
-		return show(e.Mean), nil
+		return num(e.Mean) + unit, nil
 	}
-	return show(e.Mean) + " ± " + show(e.HalfWidth()), nil
+	return fmt.Sprintf("%s%s [%s, %s]", num(e.Mean), unit, num(max(0, e.Lower)), num(min(q.max, e.Upper))), nil
+}
+
+// quantity is how a column's numbers are written: a unit chosen for the
+// mean (a divisor and its suffix), a number format, and the largest
+// possible value (all are ≥ 0).
+type quantity struct {
+	unit func(mean float64) (div float64, suffix string)
+	verb string
+	max  float64
+}
+
+var (
+	plain     = func(float64) (float64, string) { return 1, "" }
+	counts    = quantity{plain, "%.0f", math.Inf(1)}
+	millis    = quantity{plain, "%.2f", math.Inf(1)}
+	shares    = quantity{func(float64) (float64, string) { return 0.01, " %" }, "%.1f", 1}
+	byteSizes = quantity{byteUnit, "%.3g", math.Inf(1)}
+)
+
+// byteUnit picks the decimal unit the figures' axes use.
+func byteUnit(v float64) (float64, string) {
+	for _, u := range []struct {
+		unit string
+		size float64
+	}{{" GB", 1e9}, {" MB", 1e6}, {" kB", 1e3}} {
+		if math.Abs(v) >= u.size {
+			return u.size, u.unit
+		}
+	}
+	return 1, " B"
+}
+
+// byteSize writes a byte count with a decimal unit.
+func byteSize(v float64) string {
+	div, unit := byteUnit(v)
+	return fmt.Sprintf("%.3g", v/div) + unit
 }
 
 // securityCells returns the compromises, healing and FS-window cells of
@@ -292,7 +332,7 @@ func runsTable(groups []*group, comp map[string]*compromises, styles *plots.Styl
 			}
 			row := []cell{{Text: r.Run, Color: css(styles.Of(g.label).Color)}, {Text: fmt.Sprint(r.Seed)},
 				{Text: fmt.Sprint(r.Summary.FinalMembers)}, {Text: fmt.Sprint(r.Summary.FinalEpoch)}, {Text: fmt.Sprint(k.Count)},
-				{Text: byteSize(k.BytesUp.Mean)}, {Text: byteSize(k.BytesUp.P99)}, {Text: down}, {Text: millis(k.SenderCPU.Mean / 1e6)}}
+				{Text: byteSize(k.BytesUp.Mean)}, {Text: byteSize(k.BytesUp.P99)}, {Text: down}, {Text: fmt.Sprintf("%.2f", k.SenderCPU.Mean/1e6)}}
 			row = append(row, heal...)
 			row = append(row, fs, cell{Text: short(r.AuthDigest)})
 			t.Rows = append(t.Rows, row)
@@ -337,7 +377,7 @@ func notes(groups []*group) []note {
 			"a longer run, not more seeds, is what narrows it. With few compromises per setting the intervals are wide: read them before comparing medians."})
 	}
 	if seeds > 1 {
-		out = append(out, note{"Seeds", "Values per setting are means over its seeds (independent runs) ± the half-width of the 95 % Student-t interval with n − 1 degrees of freedom, which assumes roughly normal per-seed values."})
+		out = append(out, note{"Seeds", "Values per setting are means over its seeds (independent runs) with the 95 % Student-t interval (n − 1 degrees of freedom) in brackets, which assumes roughly normal per-seed values; intervals are cut at the possible range (sizes ≥ 0, shares ≤ 100 %). With two seeds the t quantile is 12.7: such intervals say little."})
 	} else {
 		out = append(out, note{"Seeds", "Every setting ran with one seed: its values are single runs, with no interval. Run more seeds (seeds: n) for intervals across seeds."})
 	}
@@ -363,30 +403,11 @@ func resultFiles(recs []*record, comp map[string]*compromises) []string {
 
 // Formatting.
 
-func count(v float64) string { return fmt.Sprintf("%.0f", v) }
-
-func millis(v float64) string { return fmt.Sprintf("%.2f", v) }
-
-func percent(v float64) string { return fmt.Sprintf("%.1f %%", 100*v) }
-
 func hours(seconds float64) string {
 	if seconds < 2*3600 {
 		return fmt.Sprintf("%.1f min", seconds/60)
 	}
 	return fmt.Sprintf("%.1f h", seconds/3600)
-}
-
-// byteSize writes a byte count with a decimal unit, as the figures' axes.
-func byteSize(v float64) string {
-	for _, u := range []struct {
-		unit string
-		size float64
-	}{{"GB", 1e9}, {"MB", 1e6}, {"kB", 1e3}} {
-		if math.Abs(v) >= u.size {
-			return fmt.Sprintf("%.3g %s", v/u.size, u.unit)
-		}
-	}
-	return fmt.Sprintf("%.0f B", v)
 }
 
 // css writes a colour as CSS.
