@@ -221,7 +221,10 @@ func medianText(m stats.SurvivalTime, u timeUnit) string {
 		return u.format(x)
 	}
 	if !m.Reached() {
-		return fmt.Sprintf("not reached (95 %% CI from %s)", v(m.Lower))
+		if math.IsInf(m.Lower, 1) {
+			return "not reached"
+		}
+		return fmt.Sprintf("not reached (95 %% CI from %s %s)", v(m.Lower), u.name)
 	}
 	return fmt.Sprintf("%s %s [%s, %s]", v(m.Value), u.name, v(m.Lower), v(m.Upper))
 }

@@ -72,7 +72,7 @@ footer { margin-top: 3rem; font-size: .85rem; color: #666; }
 <main>
 <section id="settings">
 <h2>Results</h2>
-{{template "table" .Settings}}
+{{range .Settings}}{{template "table" .}}{{end}}
 </section>
 {{if .Figures}}<section id="figures">
 <h2>Figures</h2>
@@ -86,7 +86,7 @@ footer { margin-top: 3rem; font-size: .85rem; color: #666; }
 </section>
 <section id="runs">
 <h2>Runs</h2>
-{{template "table" .Runs}}
+{{range .Runs}}{{template "table" .}}{{end}}
 {{range .RunFigures}}<details>
 <summary>Figures of {{.Run}}</summary>
 {{range .Figures}}{{template "figure" .}}{{end}}

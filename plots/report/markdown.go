@@ -20,7 +20,9 @@ func writeMarkdown(w *strings.Builder, pg *page) error {
 		fmt.Fprintf(w, "- %s: %s\n", f.Name, mdText(f.Value))
 	}
 	w.WriteString("\n## Results\n\n")
-	mdTable(w, pg.Settings)
+	for _, t := range pg.Settings {
+		mdTable(w, t)
+	}
 	if len(pg.Figures) > 0 {
 		w.WriteString("## Figures\n\n")
 		for _, f := range pg.Figures {
@@ -32,7 +34,9 @@ func writeMarkdown(w *strings.Builder, pg *page) error {
 		fmt.Fprintf(w, "- **%s.** %s\n", mdText(n.Topic), mdText(n.Text))
 	}
 	w.WriteString("\n## Runs\n\n")
-	mdTable(w, pg.Runs)
+	for _, t := range pg.Runs {
+		mdTable(w, t)
+	}
 	for i, rf := range pg.RunFigures {
 		fmt.Fprintf(w, "### %s\n\n", mdText(rf.Run))
 		for _, f := range rf.Figures {
@@ -85,13 +89,16 @@ func mdFigure(w *strings.Builder, f figure) {
 		return
 	}
 	fmt.Fprintf(w, "![%s](%s)\n\n", mdText(f.Kind), mdLink(f.PNG))
+	var parts []string
 	if f.Caption != "" {
-		fmt.Fprintf(w, "%s ", mdText(f.Caption))
+		parts = append(parts, mdText(f.Caption))
 	}
 	if f.PDF != "" {
-		fmt.Fprintf(w, "([PDF](%s))", mdLink(f.PDF))
+		parts = append(parts, fmt.Sprintf("([PDF](%s))", mdLink(f.PDF)))
 	}
-	w.WriteString("\n\n")
+	if len(parts) > 0 {
+		w.WriteString(strings.Join(parts, " ") + "\n\n")
+	}
 }
 
 // mdText escapes the characters Markdown would read as markup in running
