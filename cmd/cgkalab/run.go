@@ -147,7 +147,10 @@ func kmHours(m *experiments.KMMedian) string {
 		return fmt.Sprintf("%.1f", *v/3600)
 	}
 	if m.Median == nil {
-		return fmt.Sprintf("not reached [%s, n.r.]", h(m.Lower))
+		if m.Lower == nil {
+			return "not reached"
+		}
+		return fmt.Sprintf("not reached (CI from %s h)", h(m.Lower))
 	}
 	return fmt.Sprintf("%s h [%s, %s]", h(m.Median), h(m.Lower), h(m.Upper))
 }
