@@ -208,3 +208,42 @@ func TestHealingGolden(t *testing.T) {
 		t.Errorf("healing.svg differs from %s (written to %s)", golden, filepath.Join(os.TempDir(), "healing.got.svg"))
 	}
 }
+
+// TestCostVsSizeSeries: with a second swept key, the size figure draws
+// one series per setting of that key, named in the legend in its style.
+func TestCostVsSizeSeries(t *testing.T) {
+	dir := t.TempDir()
+	for i, c := range []struct {
+		initial int
+		every   string
+	}{{10, "10m"}, {100, "10m"}, {10, "1h"}, {100, "1h"}} {
+		run := synthRun(t, dir, i, c.initial, func(j int) int { return 100*c.initial + j })
+		path := filepath.Join(dir, run+".json")
+		b, _ := os.ReadFile(path)
+		newRun := run + "_every=" + c.every
+		b = bytes.Replace(b, []byte(`"params": [`), []byte(`"params": [{"key": "commit.every", "value": "`+c.every+`"}, `), 1)
+		b = bytes.ReplaceAll(b, []byte(run), []byte(newRun))
+		os.WriteFile(filepath.Join(dir, newRun+".json"), b, 0o644)
+		os.Remove(path)
+		for _, ext := range []string{".events.csv", ".health.csv"} {
+			os.Rename(filepath.Join(dir, run+ext), filepath.Join(dir, newRun+ext))
+		}
+	}
+	st := DefaultStyle()
+	p, err := CostVsSize(dir, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf := drawRecorded(p, st)
+	var legend []string
+	for _, a := range rf.rec.Actions {
+		if fs, ok := a.(*recorder.FillString); ok && fs.Point.Y < rf.data.Min.Y && !strings.Contains(fs.String, "members") {
+			legend = append(legend, fs.String)
+		}
+	}
+	for _, want := range []string{"every=10m", "every=1h", "mean bytes up", "p90 bytes up", "mean bytes down per recipient"} {
+		if !slices.Contains(legend, want) {
+			t.Errorf("legend %q lacks %q", legend, want)
+		}
+	}
+}

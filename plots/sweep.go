@@ -43,7 +43,9 @@ type sizeSeries struct {
 	pools []*sizePool
 }
 
-func costVsSize(dir string, groups []*group, st Style, styles *Styles) (*plot.Plot, error) {
+// pooledBySize pools the commits of the runs per setting of the other
+// swept keys and per initial size.
+func pooledBySize(dir string, groups []*group) ([]*sizeSeries, error) {
 	var series []*sizeSeries
 	for _, g := range groups {
 		for _, r := range g.recs {
@@ -64,30 +66,46 @@ func costVsSize(dir string, groups []*group, st Style, styles *Styles) (*plot.Pl
 			}
 		}
 	}
+	for _, s := range series {
+		slices.SortFunc(s.pools, func(a, b *sizePool) int { return a.size - b.size })
+	}
+	return series, nil
+}
+
+// sizeMeasure is one statistic of the size figure: a series' colour with
+// the measure's marker.
+type sizeMeasure struct {
+	name  string
+	get   func(*sizePool) (float64, bool)
+	glyph draw.GlyphDrawer
+	line  bool      // joined by the series' line
+	size  vg.Length // marker radius in point radii
+}
+
+var sizeMeasures = []sizeMeasure{
+	{"mean bytes up", func(p *sizePool) (float64, bool) { return sizeStat(p.up, -1) }, draw.CircleGlyph{}, true, 2},
+	{"p90 bytes up", func(p *sizePool) (float64, bool) { return sizeStat(p.up, 0.9) }, draw.TriangleGlyph{}, false, 2.4},
+	{"mean bytes down per recipient", func(p *sizePool) (float64, bool) { return sizeStat(p.down, -1) }, draw.SquareGlyph{}, false, 3.2},
+}
+
+// sizePoints is one measure of one series, ready to draw.
+type sizePoints struct {
+	xys    plotter.XYs
+	series *sizeSeries
+	m      sizeMeasure
+}
+
+func costVsSize(dir string, groups []*group, st Style, styles *Styles) (*plot.Plot, error) {
+	series, err := pooledBySize(dir, groups)
+	if err != nil {
+		return nil, err
+	}
 	p := newPlot("commit cost against group size", "initial members", "bytes per commit")
-	type measure struct {
-		name  string
-		get   func(*sizePool) (float64, bool)
-		glyph draw.GlyphDrawer
-		line  bool
-		size  vg.Length // marker radius in point radii
-	}
-	measures := []measure{
-		{"mean bytes up", func(p *sizePool) (float64, bool) { return sizeStat(p.up, -1) }, draw.CircleGlyph{}, true, 2},
-		{"p90 bytes up", func(p *sizePool) (float64, bool) { return sizeStat(p.up, 0.9) }, draw.TriangleGlyph{}, false, 2.4},
-		{"mean bytes down per recipient", func(p *sizePool) (float64, bool) { return sizeStat(p.down, -1) }, draw.SquareGlyph{}, false, 3.2},
-	}
-	type drawn struct {
-		xys    plotter.XYs
-		series int
-		m      measure
-	}
-	var all []drawn
+	var all []sizePoints
 	var sets []plotter.XYs
 	dropped := 0
-	for si, s := range series {
-		slices.SortFunc(s.pools, func(a, b *sizePool) int { return a.size - b.size })
-		for _, m := range measures {
+	for _, s := range series {
+		for _, m := range sizeMeasures {
 			var xys plotter.XYs
 			for _, pl := range s.pools {
 				if v, ok := m.get(pl); ok {
@@ -96,7 +114,7 @@ func costVsSize(dir string, groups []*group, st Style, styles *Styles) (*plot.Pl
 			}
 			kept, n := keepPositive(xys, true, true)
 			dropped += n
-			all = append(all, drawn{kept, si, m})
+			all = append(all, sizePoints{kept, s, m})
 			sets = append(sets, kept)
 		}
 	}
@@ -109,29 +127,11 @@ func costVsSize(dir string, groups []*group, st Style, styles *Styles) (*plot.Pl
 		p.Title.Text += fmt.Sprintf("\n(%d values ≤ 0 not on the log axes)", dropped)
 	}
 	for _, d := range all {
-		if len(d.xys) == 0 {
-			continue
+		if err := addSizePoints(p, d, len(series) > 1, st, styles); err != nil {
+			return nil, err
 		}
-		ss := styles.Of(series[d.series].label)
-		if d.m.line {
-			l, err := plotter.NewLine(d.xys)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", series[d.series].label, err)
-			}
-			l.LineStyle = ss.Line(st.LineWidth)
-			p.Add(l)
-			if len(series) > 1 {
-				p.Legend.Add(series[d.series].label, l)
-			}
-		}
-		s, err := plotter.NewScatter(d.xys)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", series[d.series].label, err)
-		}
-		s.GlyphStyle = draw.GlyphStyle{Color: ss.Color, Radius: st.PointRadius * d.m.size, Shape: d.m.glyph}
-		p.Add(s)
 	}
-	for _, m := range measures {
+	for _, m := range sizeMeasures {
 		key := color.Color(color.Black)
 		if len(series) == 1 {
 			key = styles.Of(series[0].label).Color
@@ -147,6 +147,34 @@ func costVsSize(dir string, groups []*group, st Style, styles *Styles) (*plot.Pl
 	setLog(&p.Y, ymin, ymax, 0.05)
 	p.Y.Tick.Marker = byteTicks{logTicks{}}
 	return p, nil
+}
+
+// addSizePoints draws one measure of one series: markers, and the
+// series' line for the measure that has one (named in the legend when
+// there are several series).
+func addSizePoints(p *plot.Plot, d sizePoints, legend bool, st Style, styles *Styles) error {
+	if len(d.xys) == 0 {
+		return nil
+	}
+	ss := styles.Of(d.series.label)
+	if d.m.line {
+		l, err := plotter.NewLine(d.xys)
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.series.label, err)
+		}
+		l.LineStyle = ss.Line(st.LineWidth)
+		p.Add(l)
+		if legend {
+			p.Legend.Add(d.series.label, l)
+		}
+	}
+	s, err := plotter.NewScatter(d.xys)
+	if err != nil {
+		return fmt.Errorf("%s: %w", d.series.label, err)
+	}
+	s.GlyphStyle = draw.GlyphStyle{Color: ss.Color, Radius: st.PointRadius * d.m.size, Shape: d.m.glyph}
+	p.Add(s)
+	return nil
 }
 
 // poolCommits adds the commits of an events file to pool.
