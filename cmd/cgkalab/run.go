@@ -118,7 +118,12 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		// is charged for all of them.
 		Clock: bench.CPUTime,
 	}
-	runner := &experiments.Runner{Out: *out, Version: version(), Run: d.Run, Progress: progressWriter(stderr)}
+	pw := progressWriter(stderr)
+	_, terminal := pw.(*inPlace)
+	runner := &experiments.Runner{Out: *out, Version: version(), Run: d.Run, Progress: pw, Bar: terminal}
+	if terminal {
+		runner.ProgressStep = 1
+	}
 	recs, err := runner.RunAll(ctx, spec, sel)
 	dir := filepath.Join(*out, spec.Name)
 	if sig, ok := stoppedBy(ctx); ok && err != nil {

@@ -109,7 +109,17 @@ type run struct {
 }
 
 // Run performs one simulation of cfg with the given seed.
-func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress func(done, total sim.Time)) (*Result, error) {
+// Progress is how far a run has come.
+type Progress struct {
+	Done, Total sim.Time // virtual time
+	Events      uint64   // events handled so far
+	Members     int      // current group size
+}
+
+// Run performs one simulation of cfg with the given seed, calling
+// progress (if not nil) every 1% of virtual time and at the end. It stops
+// after the event in flight once ctx is done.
+func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress func(Progress)) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -148,12 +158,12 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 	}
 	step := max(cfg.Duration/100, sim.Second)
 	err = r.eng.Run(cfg.Duration, func(now sim.Time, ev event) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if ev.kind == evProgress {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
 			if progress != nil {
-				progress(now, cfg.Duration)
+				progress(Progress{Done: now, Total: cfg.Duration, Events: r.eng.Stats().Processed, Members: r.group.Members()})
 			}
 			return r.eng.Schedule(step, ev)
 		}
@@ -167,7 +177,7 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 		return nil, err
 	}
 	if progress != nil {
-		progress(cfg.Duration, cfg.Duration)
+		progress(Progress{Done: cfg.Duration, Total: cfg.Duration, Events: r.eng.Stats().Processed, Members: r.group.Members()})
 	}
 	st := r.eng.Stats()
 	r.stats.Events, r.stats.MaxPending = st.Processed, st.MaxPending
