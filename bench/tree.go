@@ -159,8 +159,13 @@ func (f *TreeFixture) Create(rng io.Reader) (*treekem.UpdatePath, treekem.Ops, [
 }
 
 // Process merges and decrypts an UpdatePath from the sender as the
-// receiver: on a copy of the tree state the receiver would hold.
+// receiver: on a copy of the tree state the receiver would hold. The merge
+// is staged and rolled back, so the same path can be processed again (a
+// path whose keys are already in the tree would be rejected: RFC 9420,
+// Section 12.4.2).
 func (f *TreeFixture) Process(tree *rt.Tree, up *treekem.UpdatePath, ctx []byte) (treekem.Ops, error) {
+	tree.Begin()
+	defer tree.Rollback()
 	ops, err := treekem.MergePath(tree, f.Sender.Leaf, up, f.GroupID)
 	if err != nil {
 		return ops, err
