@@ -108,7 +108,7 @@ func (g *Group) checkProposal(p *Proposal, sender Sender) error {
 	switch p.Type {
 	case ProposalAdd:
 		if err := p.Add.Validate(g.suite, g.cfg.Now); err != nil {
-			return fmt.Errorf("add: %v: %w", err, ErrRejected)
+			return fmt.Errorf("add: %w: %w", err, ErrRejected)
 		}
 	case ProposalUpdate:
 		if sender.Type != SenderMember {
@@ -120,7 +120,7 @@ func (g *Group) checkProposal(p *Proposal, sender Sender) error {
 			return rejectf("update for blank leaf %d", l)
 		}
 		if err := g.tree.ValidateLeaf(p.Update, l, rt.SourceUpdate, &rt.LeafPolicy{GroupID: g.GroupID()}); err != nil {
-			return fmt.Errorf("update: %v: %w", err, ErrRejected)
+			return fmt.Errorf("update: %w: %w", err, ErrRejected)
 		}
 		if bytes.Equal(p.Update.EncryptionKey, old.EncryptionKey) {
 			return rejectf("update from leaf %d keeps its encryption key", l)
@@ -131,7 +131,7 @@ func (g *Group) checkProposal(p *Proposal, sender Sender) error {
 		}
 	case ProposalPSK:
 		if err := p.PSK.Validate(g.suite); err != nil {
-			return fmt.Errorf("psk: %v: %w", err, ErrRejected)
+			return fmt.Errorf("psk: %w: %w", err, ErrRejected)
 		}
 	case ProposalReInit, ProposalGroupContextExtensions, ProposalExternalInit:
 	default:
@@ -220,7 +220,7 @@ func (g *Group) applyProposals(list []resolved, committer tm.LeafIndex, external
 	for _, r := range updates {
 		l := tm.LeafIndex(r.sender.Index)
 		if err := g.tree.Update(l, r.p.Update); err != nil {
-			return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+			return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 		}
 		if l == view.Leaf {
 			key, ok := g.pendingLeaves[string(r.p.Update.EncryptionKey)]
@@ -234,7 +234,7 @@ func (g *Group) applyProposals(list []resolved, committer tm.LeafIndex, external
 	for _, r := range removes {
 		l := tm.LeafIndex(r.p.Remove)
 		if err := g.tree.Remove(l); err != nil {
-			return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+			return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 		}
 		a.removed = append(a.removed, l)
 	}
@@ -439,7 +439,7 @@ func (g *Group) processCommit(wf WireFormat, c *FramedContent, auth *FramedConte
 	init := g.cur.secrets.Init
 	if external {
 		if init, err = g.cur.secrets.External.ReceiveExternalInit(g.suite, a.externalInit); err != nil {
-			return nil, fmt.Errorf("external init: %v: %w", err, ErrRejected)
+			return nil, fmt.Errorf("external init: %w: %w", err, ErrRejected)
 		}
 		committer = g.tree.Add(commit.Path.LeafNode)
 	}
@@ -450,17 +450,17 @@ func (g *Group) processCommit(wf WireFormat, c *FramedContent, auth *FramedConte
 			return nil, rejectf("committer's path keeps its leaf encryption key")
 		}
 		if err := g.tree.ValidateLeaf(up.LeafNode, committer, rt.SourceCommit, &rt.LeafPolicy{GroupID: g.GroupID(), SkipSignature: true}); err != nil {
-			return nil, fmt.Errorf("path leaf: %v: %w", err, ErrRejected)
+			return nil, fmt.Errorf("path leaf: %w: %w", err, ErrRejected)
 		}
 		ops, err := treekem.MergePath(g.tree, committer, up, g.GroupID())
 		out.Ops.Add(ops)
 		if err != nil {
-			return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+			return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 		}
 		if !removedMe {
 			d, err := view.DecryptPath(g.tree, committer, up, g.provisionalContext(a.exts), a.added)
 			if err != nil {
-				return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+				return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 			}
 			out.Ops.Add(d.Ops)
 			commitSecret = d.CommitSecret

@@ -329,7 +329,7 @@ func (g *Group) Process(msg *MLSMessage) (*Received, error) {
 		switch c.Sender.Type {
 		case SenderMember:
 			if err := pm.VerifyMembershipTag(g.suite, ep.secrets.Membership, ep.gcBytes); err != nil {
-				return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+				return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 			}
 		case SenderNewMemberCommit:
 			if c.ContentType != ContentCommit {
@@ -349,7 +349,7 @@ func (g *Group) Process(msg *MLSMessage) (*Received, error) {
 			return nil, err
 		}
 		if c, auth, err = pm.Open(g.suite, keys); err != nil {
-			return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+			return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 		}
 	default:
 		return nil, rejectf("wire format %d does not carry group content", msg.WireFormat)
@@ -375,7 +375,7 @@ func (g *Group) Process(msg *MLSMessage) (*Received, error) {
 		sigPub = c.Commit.Path.LeafNode.SignatureKey
 	}
 	if err := VerifyContent(g.suite, sigPub, msg.WireFormat, c, auth, ep.gcBytes); err != nil {
-		return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+		return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 	}
 
 	r := &Received{ContentType: c.ContentType, Sender: c.Sender}

@@ -27,7 +27,7 @@ func signGroupInfo(s *suite.Suite, gi *GroupInfo, key *suite.SignaturePrivateKey
 // Section 12.4.3). A bad signature wraps ErrRejected.
 func (g *GroupInfo) Verify(s *suite.Suite, signerPub []byte) error {
 	if err := s.VerifyWithLabel(signerPub, "GroupInfoTBS", encode(g.marshalTBS), g.Signature); err != nil {
-		return fmt.Errorf("GroupInfo: %v: %w", err, ErrRejected)
+		return fmt.Errorf("GroupInfo: %w: %w", err, ErrRejected)
 	}
 	return nil
 }
@@ -135,11 +135,11 @@ func (w *Welcome) DecryptGroupSecrets(s *suite.Suite, kp *KeyPackage, initKey *s
 	}
 	gsBytes, err := s.DecryptWithLabel(initKey, "Welcome", w.EncryptedGroupInfo, egs.Secrets.KEMOutput, egs.Secrets.Ciphertext)
 	if err != nil {
-		return nil, fmt.Errorf("group secrets: %v: %w", err, ErrRejected)
+		return nil, fmt.Errorf("group secrets: %w: %w", err, ErrRejected)
 	}
 	gs := new(GroupSecrets)
 	if err := decode(gsBytes, "GroupSecrets", gs.Unmarshal); err != nil {
-		return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+		return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 	}
 	return gs, nil
 }
@@ -152,7 +152,7 @@ func (w *Welcome) DecryptGroupSecrets(s *suite.Suite, kp *KeyPackage, initKey *s
 func (w *Welcome) DecryptGroupInfo(s *suite.Suite, joiner keyschedule.JoinerSecret, psk keyschedule.PSKSecret) (*GroupInfo, error) {
 	ws, err := joiner.WelcomeSecret(s, psk)
 	if err != nil {
-		return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+		return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 	}
 	key, nonce, err := ws.KeyNonce(s)
 	if err != nil {
@@ -160,11 +160,11 @@ func (w *Welcome) DecryptGroupInfo(s *suite.Suite, joiner keyschedule.JoinerSecr
 	}
 	giBytes, err := s.Open(key, nonce, nil, w.EncryptedGroupInfo)
 	if err != nil {
-		return nil, fmt.Errorf("GroupInfo: %v: %w", err, ErrRejected)
+		return nil, fmt.Errorf("GroupInfo: %w: %w", err, ErrRejected)
 	}
 	gi := new(GroupInfo)
 	if err := decode(giBytes, "GroupInfo", gi.Unmarshal); err != nil {
-		return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+		return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 	}
 	if gi.GroupContext.CipherSuite != s.ID {
 		return nil, rejectf("GroupInfo suite %#04x", uint16(gi.GroupContext.CipherSuite))
@@ -234,7 +234,7 @@ func Join(s *suite.Suite, w *Welcome, kp *KeyPackageBundle, tree *rt.Tree, cfg C
 			return nil, rejectf("common ancestor %d of joiner and signer is not on the signer's filtered direct path", lca)
 		}
 		if _, _, err := view.AdoptPathSecret(tree, path[i:], gs.PathSecret); err != nil {
-			return nil, fmt.Errorf("path secret: %v: %w", err, ErrRejected)
+			return nil, fmt.Errorf("path secret: %w: %w", err, ErrRejected)
 		}
 	}
 	secrets, err := keyschedule.DeriveFromJoiner(s, joiner, psk, &gi.GroupContext)
@@ -242,7 +242,7 @@ func Join(s *suite.Suite, w *Welcome, kp *KeyPackageBundle, tree *rt.Tree, cfg C
 		return nil, err
 	}
 	if err := secrets.Confirmation.Verify(s, gi.GroupContext.ConfirmedTranscriptHash, gi.ConfirmationTag); err != nil {
-		return nil, fmt.Errorf("GroupInfo confirmation tag: %v: %w", err, ErrRejected)
+		return nil, fmt.Errorf("GroupInfo confirmation tag: %w: %w", err, ErrRejected)
 	}
 	ep, err := newEpoch(s, gi.GroupContext, secrets,
 		keyschedule.InterimTranscriptHash(s, gi.GroupContext.ConfirmedTranscriptHash, gi.ConfirmationTag), tree.LeafCount(), cfg.SecretTree)
@@ -263,7 +263,7 @@ func treeFor(s *suite.Suite, gi *GroupInfo, tree *rt.Tree) (*rt.Tree, error) {
 			}
 			t, err := rt.Unmarshal(s, e.Data)
 			if err != nil {
-				return nil, fmt.Errorf("ratchet_tree extension: %v: %w", err, ErrRejected)
+				return nil, fmt.Errorf("ratchet_tree extension: %w: %w", err, ErrRejected)
 			}
 			return t, nil
 		}
@@ -281,7 +281,7 @@ func checkJoinTree(s *suite.Suite, gi *GroupInfo, tree *rt.Tree, cfg Config) err
 		return rejectf("ratchet tree hash does not match the GroupContext")
 	}
 	if err := tree.Validate(&rt.LeafPolicy{GroupID: gi.GroupContext.GroupID, Now: cfg.Now}); err != nil {
-		return fmt.Errorf("%v: %w", err, ErrRejected)
+		return fmt.Errorf("%w: %w", err, ErrRejected)
 	}
 	return nil
 }
@@ -309,7 +309,7 @@ func ExternalJoin(s *suite.Suite, gi *GroupInfo, tree *rt.Tree, kp *KeyPackageBu
 	for _, e := range gi.Extensions {
 		if e.Type == extension.ExternalPub {
 			if err := decode(e.Data, "ExternalPub", func(r *wire.Reader) { extPub = r.OpaqueCopy() }); err != nil {
-				return nil, nil, nil, fmt.Errorf("%v: %w", err, ErrRejected)
+				return nil, nil, nil, fmt.Errorf("%w: %w", err, ErrRejected)
 			}
 		}
 	}

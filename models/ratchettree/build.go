@@ -40,7 +40,7 @@ func BuildFromLeaves(s *suite.Suite, leaves []*LeafNode, want LeafNodeSource, po
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrInvalidTree, err)
+			return nil, fmt.Errorf("%w: %w", ErrInvalidTree, err)
 		}
 	}
 	enc := make(map[string]int, len(leaves))

@@ -85,7 +85,7 @@ func (t *Tree) Validate(pol *LeafPolicy) error {
 		}
 		l := tm.LeafIndex(i)
 		if err := t.ValidateLeaf(n, l, n.Source, pol); err != nil {
-			return fmt.Errorf("%w: %v", ErrInvalidTree, err)
+			return fmt.Errorf("%w: %w", ErrInvalidTree, err)
 		}
 		if prev, dup := encKeys[string(n.EncryptionKey)]; dup {
 			return fmt.Errorf("leaf %d repeats the encryption key of node %d: %w", l, prev, ErrInvalidTree)

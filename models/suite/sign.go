@@ -131,7 +131,7 @@ func ecdsaSigner(name string, curve elliptic.Curve, h crypto.Hash, hashAlg hashA
 		verify: func(pub, msg, sig []byte) error {
 			k, err := ecdsa.ParseUncompressedPublicKey(curve, pub)
 			if err != nil {
-				return fmt.Errorf("%s public key: %v: %w", name, err, ErrSignature)
+				return fmt.Errorf("%s public key: %w: %w", name, err, ErrSignature)
 			}
 			if !ecdsa.VerifyASN1(k, hashAlg.sum(nil, msg), sig) {
 				return ErrSignature
@@ -182,7 +182,7 @@ func mldsaSigner(name string, scheme sign.Scheme) signer {
 		verify: func(pub, msg, sig []byte) error {
 			pk, err := scheme.UnmarshalBinaryPublicKey(pub)
 			if err != nil {
-				return fmt.Errorf("%s public key: %v: %w", scheme.Name(), err, ErrSignature)
+				return fmt.Errorf("%s public key: %w: %w", scheme.Name(), err, ErrSignature)
 			}
 			if !scheme.Verify(pk, msg, sig, nil) {
 				return ErrSignature

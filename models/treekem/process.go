@@ -28,7 +28,7 @@ func MergePath(t *rt.Tree, sender tm.LeafIndex, up *UpdatePath, groupID []byte) 
 	}
 	ops.Verify++
 	if err := up.LeafNode.VerifySignature(t.Suite(), groupID, sender); err != nil {
-		return ops, fmt.Errorf("UpdatePath leaf node: %v: %w", err, ErrInvalidPath)
+		return ops, fmt.Errorf("UpdatePath leaf node: %w: %w", err, ErrInvalidPath)
 	}
 	var pbuf, cbuf [tm.MaxPathLen]tm.NodeIndex
 	path, _ := t.FilteredDirectPath(sender, pbuf[:0], cbuf[:0])
@@ -130,7 +130,7 @@ func (v *PrivateView) DecryptPath(t *rt.Tree, sender tm.LeafIndex, up *UpdatePat
 	secret, err := v.Suite.DecryptWithLabel(priv, "UpdatePathNode", groupContext, cts[pos].KEMOutput, cts[pos].Ciphertext)
 	d.Ops.Decrypt++
 	if err != nil {
-		return nil, fmt.Errorf("path secret of node %d for node %d: %v: %w", path[i], entry, err, ErrInvalidPath)
+		return nil, fmt.Errorf("path secret of node %d for node %d: %w: %w", path[i], entry, err, ErrInvalidPath)
 	}
 	d.PathSecret = secret
 	if d.PathSecret == nil {
