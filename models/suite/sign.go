@@ -94,9 +94,13 @@ var ed448Signer = signer{
 // ecdsaSigner signs with deterministic ECDSA (RFC 6979, which crypto/ecdsa
 // uses when given no random source), so signature lengths and bytes are
 // reproducible.
-func ecdsaSigner(name string, curve elliptic.Curve, h crypto.Hash, hashAlg hashAlg) signer {
-	size := (curve.Params().BitSize + 7) / 8
+func ecdsaSigner(name string, curve elliptic.Curve, scalar nistScalar, h crypto.Hash, hashAlg hashAlg) signer {
+	size := scalar.size
 	parse := func(b []byte) (any, []byte, error) {
+		b, err := scalar.fixed(b)
+		if err != nil {
+			return nil, nil, err
+		}
 		k, err := ecdsa.ParseRawPrivateKey(curve, b)
 		if err != nil {
 			return nil, nil, err
@@ -142,9 +146,9 @@ func ecdsaSigner(name string, curve elliptic.Curve, h crypto.Hash, hashAlg hashA
 }
 
 var (
-	p256Signer = ecdsaSigner("ecdsa_secp256r1_sha256", elliptic.P256(), crypto.SHA256, sha256Alg)
-	p384Signer = ecdsaSigner("ecdsa_secp384r1_sha384", elliptic.P384(), crypto.SHA384, sha384Alg)
-	p521Signer = ecdsaSigner("ecdsa_secp521r1_sha512", elliptic.P521(), crypto.SHA512, sha512Alg)
+	p256Signer = ecdsaSigner("ecdsa_secp256r1_sha256", elliptic.P256(), p256Scalar, crypto.SHA256, sha256Alg)
+	p384Signer = ecdsaSigner("ecdsa_secp384r1_sha384", elliptic.P384(), p384Scalar, crypto.SHA384, sha384Alg)
+	p521Signer = ecdsaSigner("ecdsa_secp521r1_sha512", elliptic.P521(), p521Scalar, crypto.SHA512, sha512Alg)
 )
 
 // mldsaSigner is pure ML-DSA (FIPS 204, Algorithms 2 and 3) with an empty
