@@ -4,6 +4,7 @@
 package bench
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -88,6 +89,11 @@ func NewTreeFixture(s *suite.Suite, n int, shape TreeShape, seed uint64) (*TreeF
 	for i := 0; i < n; i++ {
 		leaf := *proto
 		leaf.EncryptionKey = pool.key(tm.LeafIndex(i).Node()).PublicKey()
+		if i != n-1 {
+			// Signature keys must be unique (RFC 9420, Section 7.3) and
+			// only the sender signs: the others get distinct stand-ins.
+			leaf.SignatureKey = binary.BigEndian.AppendUint64(make([]byte, 24, 32), uint64(i))
+		}
 		f.Tree.Add(&leaf)
 	}
 	if f.Tree.LeafCount() != tm.LeafCount(n) {

@@ -219,6 +219,11 @@ func (g *Group) applyProposals(list []resolved, committer tm.LeafIndex, external
 	}
 	for _, r := range updates {
 		l := tm.LeafIndex(r.sender.Index)
+		// Key uniqueness against the tree as it stands, earlier
+		// proposals of this list applied (Sections 7.3 and 16.7).
+		if err := g.tree.CheckLeafKeys(r.p.Update, l); err != nil {
+			return nil, fmt.Errorf("update: %w: %w", err, ErrRejected)
+		}
 		if err := g.tree.Update(l, r.p.Update); err != nil {
 			return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 		}
@@ -238,12 +243,12 @@ func (g *Group) applyProposals(list []resolved, committer tm.LeafIndex, external
 		}
 		a.removed = append(a.removed, l)
 	}
-	addedSigs := make(map[string]bool, len(adds))
 	for _, r := range adds {
-		if sig := string(r.p.Add.LeafNode.SignatureKey); addedSigs[sig] {
-			return nil, rejectf("two Adds of the same signature key")
-		} else {
-			addedSigs[sig] = true
+		// A client already in the group, or added twice, holds the
+		// same keys (Sections 7.3 and 12.2); members removed above
+		// no longer do.
+		if err := g.tree.CheckLeafKeys(r.p.Add.LeafNode, rt.NoLeaf); err != nil {
+			return nil, fmt.Errorf("add: %w: %w", err, ErrRejected)
 		}
 		l := g.tree.Add(r.p.Add.LeafNode)
 		a.added = append(a.added, l)
@@ -318,9 +323,12 @@ func (g *Group) selectProposals() []cachedProposal {
 			if l == me || removed[l] || lastUpdate[l] != i {
 				continue
 			}
+			if _, dup := g.tree.FindEncryptionKey(p.Update.EncryptionKey, rt.NoNode); dup {
+				continue
+			}
 		case ProposalAdd:
 			key := string(p.Add.LeafNode.SignatureKey)
-			if seenSig[key] {
+			if seenSig[key] || g.heldByMember(p.Add.LeafNode, removed) {
 				continue
 			}
 			seenSig[key] = true
@@ -342,6 +350,19 @@ func (g *Group) selectProposals() []cachedProposal {
 		out = append(out, cp)
 	}
 	return out
+}
+
+// heldByMember reports whether a leaf not in removed holds n's encryption
+// or signature key, which makes an Add of n invalid (RFC 9420, Section
+// 12.2).
+func (g *Group) heldByMember(n *rt.LeafNode, removed map[tm.LeafIndex]bool) bool {
+	if x, ok := g.tree.FindEncryptionKey(n.EncryptionKey, rt.NoNode); ok {
+		if l, isLeaf := x.Leaf(); !isLeaf || !removed[l] {
+			return true
+		}
+	}
+	l, ok := g.tree.FindSignatureKey(n.SignatureKey, rt.NoLeaf)
+	return ok && !removed[l]
 }
 
 // resolveCommit turns a received Commit's proposal list into proposals
@@ -440,6 +461,9 @@ func (g *Group) processCommit(wf WireFormat, c *FramedContent, auth *FramedConte
 	if external {
 		if init, err = g.cur.secrets.External.ReceiveExternalInit(g.suite, a.externalInit); err != nil {
 			return nil, fmt.Errorf("external init: %w: %w", err, ErrRejected)
+		}
+		if err := g.tree.CheckLeafKeys(commit.Path.LeafNode, rt.NoLeaf); err != nil {
+			return nil, fmt.Errorf("external commit: %w: %w", err, ErrRejected)
 		}
 		committer = g.tree.Add(commit.Path.LeafNode)
 	}

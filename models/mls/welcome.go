@@ -331,6 +331,9 @@ func ExternalJoin(s *suite.Suite, gi *GroupInfo, tree *rt.Tree, kp *KeyPackageBu
 		out.Removed = []tm.LeafIndex{*resync}
 		out.Proposals++
 	}
+	if err := tree.CheckLeafKeys(kp.KeyPackage.LeafNode, rt.NoLeaf); err != nil {
+		return nil, nil, nil, fmt.Errorf("external join: %w", err)
+	}
 	me := tree.Add(kp.KeyPackage.LeafNode)
 	out.Committer = me
 	view := treekem.NewPrivateView(s, me, kp.LeafKey)
