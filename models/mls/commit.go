@@ -133,7 +133,11 @@ func (g *Group) checkProposal(p *Proposal, sender Sender) error {
 		if err := p.PSK.Validate(g.suite); err != nil {
 			return fmt.Errorf("psk: %w: %w", err, ErrRejected)
 		}
-	case ProposalReInit, ProposalGroupContextExtensions, ProposalExternalInit:
+	case ProposalGroupContextExtensions:
+		if err := checkExtensions(p.GCExtensions); err != nil {
+			return fmt.Errorf("group_context_extensions: %w: %w", err, ErrRejected)
+		}
+	case ProposalReInit, ProposalExternalInit:
 	default:
 		return rejectf("unsupported %v", p.Type)
 	}

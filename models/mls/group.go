@@ -1,6 +1,6 @@
 // Package mls is one member's view of an RFC 9420 group: group creation,
-// KeyPackages, proposals, Commits with and without an UpdatePath, Welcome
-// and external joins, PSKs, PublicMessage and PrivateMessage framing, the
+// KeyPackages, proposals (also from external senders and new members),
+// Commits with and without an UpdatePath, Welcome and external joins, PSKs, PublicMessage and PrivateMessage framing, the
 // key schedule and the deletion schedule. Operations return encoded
 // messages and an Outcome (sizes, cryptographic operation counts, the
 // encryption edges of TreeKEM); nothing is sent from here.
@@ -179,6 +179,9 @@ func NewGroup(s *suite.Suite, groupID []byte, kp *KeyPackageBundle, exts []exten
 	if cfg.SecretTree == (keyschedule.SecretTreeConfig{}) {
 		cfg.SecretTree = keyschedule.DefaultSecretTreeConfig()
 	}
+	if err := checkExtensions(exts); err != nil {
+		return nil, err
+	}
 	tree := rt.New(s)
 	leaf := kp.KeyPackage.LeafNode.Clone()
 	tree.SetLeaf(0, leaf)
@@ -304,9 +307,11 @@ type Received struct {
 	Outcome         *Outcome // commits only
 }
 
-// Process handles a PublicMessage or PrivateMessage from another member:
-// application data is returned, proposals are cached, commits advance the
-// epoch. On error the group is unchanged.
+// Process handles a PublicMessage or PrivateMessage from another member,
+// or a PublicMessage from outside the group (an external sender's or a new
+// member's proposal, an external commit): application data is returned,
+// proposals are cached, commits advance the epoch. On error the group is
+// unchanged.
 func (g *Group) Process(msg *MLSMessage) (*Received, error) {
 	if g.staged != nil {
 		return nil, errors.New("a staged commit is pending: apply or discard it first")
@@ -326,17 +331,10 @@ func (g *Group) Process(msg *MLSMessage) (*Received, error) {
 		if c.ContentType == ContentApplication {
 			return nil, rejectf("application data in a PublicMessage")
 		}
-		switch c.Sender.Type {
-		case SenderMember:
+		if c.Sender.Type == SenderMember {
 			if err := pm.VerifyMembershipTag(g.suite, ep.secrets.Membership, ep.gcBytes); err != nil {
 				return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 			}
-		case SenderNewMemberCommit:
-			if c.ContentType != ContentCommit {
-				return nil, rejectf("new_member_commit sender with content type %d", c.ContentType)
-			}
-		default:
-			return nil, rejectf("sender type %d is not supported", c.Sender.Type)
 		}
 	case WirePrivateMessage:
 		pm := msg.Private
@@ -357,22 +355,9 @@ func (g *Group) Process(msg *MLSMessage) (*Received, error) {
 	if c.Sender.Type == SenderMember && c.Sender.Index == uint32(g.view.Leaf) {
 		return nil, rejectf("message from this member's own leaf %d", c.Sender.Index)
 	}
-	// Signature (Section 6.1): a member's key from the tree (for a retained
-	// past epoch, the key its leaf holds now); a new member's from the
-	// LeafNode it brings.
-	var sigPub []byte
-	switch c.Sender.Type {
-	case SenderMember:
-		leaf := g.tree.Leaf(tm.LeafIndex(c.Sender.Index))
-		if leaf == nil {
-			return nil, rejectf("sender leaf %d is blank", c.Sender.Index)
-		}
-		sigPub = leaf.SignatureKey
-	case SenderNewMemberCommit:
-		if c.Commit == nil || c.Commit.Path == nil {
-			return nil, rejectf("external commit without a path")
-		}
-		sigPub = c.Commit.Path.LeafNode.SignatureKey
+	sigPub, err := g.signerKey(c)
+	if err != nil {
+		return nil, err
 	}
 	if err := VerifyContent(g.suite, sigPub, msg.WireFormat, c, auth, ep.gcBytes); err != nil {
 		return nil, fmt.Errorf("%w: %w", err, ErrRejected)

@@ -38,6 +38,12 @@ type Credential struct {
 	Certificates [][]byte // x509, end-entity first
 }
 
+// Marshal writes the Credential encoding.
+func (c *Credential) Marshal(b *wire.Builder) { c.marshal(b) }
+
+// Unmarshal reads a Credential.
+func (c *Credential) Unmarshal(r *wire.Reader) { c.unmarshal(r) }
+
 func (c *Credential) marshal(b *wire.Builder) {
 	b.U16(c.Type)
 	switch c.Type {
