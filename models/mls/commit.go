@@ -27,6 +27,9 @@ type Outcome struct {
 	Removed []tm.LeafIndex
 	Updated []tm.LeafIndex
 	PSKs    int
+	// ReInit is set when the Commit covered a ReInit: the group is closed
+	// and its members move to a new group (RFC 9420, Section 11.2).
+	ReInit bool
 
 	// Path is the committer's filtered direct path, nil without a path.
 	Path []tm.NodeIndex
@@ -81,8 +84,9 @@ type StagedCommit struct {
 	CommitBytes, WelcomeBytes []byte
 	Outcome                   *Outcome
 
-	next *epoch
-	view *treekem.PrivateView
+	next   *epoch
+	view   *treekem.PrivateView
+	reinit *ReInit
 }
 
 // resolved is a proposal with the sender that proposed it.
@@ -100,6 +104,7 @@ type applied struct {
 	updated      []tm.LeafIndex
 	psks         []keyschedule.PSK
 	externalInit []byte
+	reinit       *ReInit
 	pathRequired bool
 }
 
@@ -133,11 +138,18 @@ func (g *Group) checkProposal(p *Proposal, sender Sender) error {
 		if err := p.PSK.Validate(g.suite); err != nil {
 			return fmt.Errorf("psk: %w: %w", err, ErrRejected)
 		}
+		if err := g.checkPSKUsage(p.PSK); err != nil {
+			return err
+		}
 	case ProposalGroupContextExtensions:
 		if err := checkExtensions(p.GCExtensions); err != nil {
 			return fmt.Errorf("group_context_extensions: %w: %w", err, ErrRejected)
 		}
-	case ProposalReInit, ProposalExternalInit:
+	case ProposalReInit:
+		if err := checkReInit(p.ReInit); err != nil {
+			return fmt.Errorf("reinit: %w: %w", err, ErrRejected)
+		}
+	case ProposalExternalInit:
 	default:
 		return rejectf("unsupported %v", p.Type)
 	}
@@ -200,6 +212,7 @@ func (g *Group) applyProposals(list []resolved, committer tm.LeafIndex, external
 			a.exts = r.p.GCExtensions
 		case ProposalReInit:
 			reinit++
+			a.reinit = r.p.ReInit
 		case ProposalExternalInit:
 			if !external {
 				return nil, rejectf("ExternalInit in a regular commit")
@@ -270,6 +283,10 @@ func (g *Group) lookupPSK(id *keyschedule.PreSharedKeyID) ([]byte, error) {
 		}
 		return nil, rejectf("external PSK %x is not available", id.ID)
 	case keyschedule.PSKTypeResumption:
+		if r := g.reinitFrom; id.Usage == keyschedule.ResumptionReInit && r != nil &&
+			string(id.GroupID) == string(r.groupID) && id.Epoch == r.epoch {
+			return r.secret, nil
+		}
 		if string(id.GroupID) == string(g.GroupID()) {
 			if id.Epoch == g.cur.gc.Epoch {
 				return g.cur.secrets.Resumption, nil
@@ -460,7 +477,7 @@ func (g *Group) processCommit(wf WireFormat, c *FramedContent, auth *FramedConte
 	// removed is being listed in the Removes.
 	removedMe := slices.Contains(a.removed, view.Leaf)
 	out = &Outcome{Epoch: g.cur.gc.Epoch, External: external, Proposals: len(list),
-		Added: a.added, Removed: a.removed, Updated: a.updated, PSKs: len(a.psks)}
+		Added: a.added, Removed: a.removed, Updated: a.updated, PSKs: len(a.psks), ReInit: a.reinit != nil}
 	init := g.cur.secrets.Init
 	if external {
 		if init, err = g.cur.secrets.External.ReceiveExternalInit(g.suite, a.externalInit); err != nil {
@@ -518,6 +535,7 @@ func (g *Group) processCommit(wf WireFormat, c *FramedContent, auth *FramedConte
 	g.removed = g.tree.Leaf(view.Leaf) == nil
 	clear(g.pendingLeaves)
 	g.advance(next)
+	g.reinit = a.reinit
 	return out, nil
 }
 
@@ -529,6 +547,9 @@ func (g *Group) Commit(opts CommitOptions, rand io.Reader) (staged *StagedCommit
 	}
 	if g.removed {
 		return nil, errors.New("member was removed from the group")
+	}
+	if g.reinit != nil {
+		return nil, g.reinitErr()
 	}
 	me := Sender{Type: SenderMember, Index: uint32(g.view.Leaf)}
 	var list []resolved
@@ -560,7 +581,7 @@ func (g *Group) Commit(opts CommitOptions, rand io.Reader) (staged *StagedCommit
 		return nil, err
 	}
 	out := &Outcome{Epoch: g.cur.gc.Epoch, Committer: g.view.Leaf, Proposals: len(list),
-		Added: a.added, Removed: a.removed, Updated: a.updated, PSKs: len(a.psks)}
+		Added: a.added, Removed: a.removed, Updated: a.updated, PSKs: len(a.psks), ReInit: a.reinit != nil}
 	commit := &Commit{Proposals: pors}
 	commitSecret := make([]byte, g.suite.Nh())
 	var pp *treekem.PendingPath
@@ -593,7 +614,7 @@ func (g *Group) Commit(opts CommitOptions, rand io.Reader) (staged *StagedCommit
 	if err != nil {
 		return nil, err
 	}
-	staged = &StagedCommit{Commit: msg, CommitBytes: msg.Bytes(), Outcome: out, next: next, view: view}
+	staged = &StagedCommit{Commit: msg, CommitBytes: msg.Bytes(), Outcome: out, next: next, view: view, reinit: a.reinit}
 	out.CommitBytes = len(staged.CommitBytes)
 	if len(a.added) > 0 {
 		if staged.Welcome, err = g.welcome(next, tag, a, pp, opts.RatchetTreeInWelcome, out, rand); err != nil {
@@ -617,6 +638,7 @@ func (g *Group) Apply(s *StagedCommit) error {
 	g.view = s.view
 	clear(g.pendingLeaves)
 	g.advance(s.next)
+	g.reinit = s.reinit
 	g.staged = nil
 	return nil
 }

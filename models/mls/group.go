@@ -108,6 +108,14 @@ type Group struct {
 	staged        *StagedCommit
 	removed       bool
 
+	// reinit is the ReInit that a processed or applied Commit covered:
+	// the group takes and sends no more messages (RFC 9420, Section
+	// 12.4.2) and its members move to the group ReInitGroup creates.
+	reinit *ReInit
+	// reinitFrom is, in a group made by ReInitGroup, the old group's
+	// resumption PSK that its initial Commit injects (Section 11.2).
+	reinitFrom *reinitPSK
+
 	// deferErase postpones erasing replaced epochs' secret trees while a
 	// simulation Stage is open (see simulation.go).
 	deferErase bool
@@ -250,6 +258,9 @@ func (g *Group) SendApplication(data, authenticatedData []byte, rand io.Reader) 
 	if g.removed {
 		return nil, errors.New("member was removed from the group")
 	}
+	if g.reinit != nil {
+		return nil, g.reinitErr()
+	}
 	c := g.newContent(ContentApplication)
 	c.ApplicationData = data
 	c.AuthenticatedData = authenticatedData
@@ -263,6 +274,9 @@ func (g *Group) SendApplication(data, authenticatedData []byte, rand io.Reader) 
 // Propose sends a proposal as a member and caches it for this member's own
 // commits (RFC 9420, Section 12.1).
 func (g *Group) Propose(p *Proposal, wf WireFormat, rand io.Reader) (*MLSMessage, error) {
+	if g.reinit != nil {
+		return nil, g.reinitErr()
+	}
 	c := g.newContent(ContentProposal)
 	c.Proposal = p
 	sig, err := SignContent(g.suite, g.sigKey, wf, c, g.cur.gcBytes)
@@ -315,6 +329,9 @@ type Received struct {
 func (g *Group) Process(msg *MLSMessage) (*Received, error) {
 	if g.staged != nil {
 		return nil, errors.New("a staged commit is pending: apply or discard it first")
+	}
+	if g.reinit != nil {
+		return nil, fmt.Errorf("%w: %w", g.reinitErr(), ErrRejected)
 	}
 	var (
 		c    *FramedContent
@@ -466,4 +483,5 @@ func (g *Group) advance(next *epoch) {
 	}
 	g.cur = next
 	g.proposals = g.proposals[:0]
+	g.reinitFrom = nil // used by the initial Commit only
 }
