@@ -67,6 +67,7 @@ const (
 	evHealth
 	evProgress
 	evCompromise
+	evServiceCompromise
 )
 
 type event struct {
@@ -125,14 +126,17 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 	g, err := factory(protocol.Env{Suite: cfg.Suite, Mode: cfg.Mode(), Sample: cfg.Sample, Options: cfg.Options,
 		Online: r.net.Online, Members: func() []protocol.MemberID { return r.members },
 		Rand: streams.Reader("protocol"), Pick: streams.Stream("sample"), Choose: r.pick,
-		Sequencer: sequencer{r}, Clock: d.Clock, RetainEpochs: cfg.Workload.RetainEpochs})
+		Sequencer: sequencer{r}, Clock: d.Clock, RetainEpochs: cfg.Workload.RetainEpochs, Shape: cfg.Workload.Shape})
 	if err != nil {
 		return nil, fmt.Errorf("protocol %s: %w", cfg.Protocol, err)
 	}
 	r.group = g
-	if cfg.Workload.Compromises.Enabled() || len(cfg.Workload.CompromiseAt) > 0 {
+	if cfg.Workload.Adversary() {
 		if _, ok := g.(protocol.Compromiser); !ok {
 			return nil, fmt.Errorf("protocol %q cannot report what a compromise reveals", cfg.Protocol)
+		}
+		if _, ok := g.(protocol.ServiceCompromiser); !ok && cfg.Workload.ServiceAdversary() {
+			return nil, fmt.Errorf("security.service: protocol %q has no service to compromise", cfg.Protocol)
 		}
 		r.oracle = security.New()
 	}
@@ -216,6 +220,16 @@ func (r *run) start() error {
 	}
 	for _, t := range w.CompromiseAt {
 		if err := r.eng.At(t, event{kind: evCompromise, gen: 1}); err != nil {
+			return err
+		}
+	}
+	if w.ServiceCompromises.Enabled() {
+		if err := r.eng.At(r.gap(w.ServiceCompromises), event{kind: evServiceCompromise}); err != nil {
+			return err
+		}
+	}
+	for _, t := range w.ServiceCompromiseAt {
+		if err := r.eng.At(t, event{kind: evServiceCompromise, gen: 1}); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 
+	"cgkalab/models/protocol"
 	"cgkalab/sim"
 )
 
@@ -68,7 +69,10 @@ type Ephemeral struct {
 
 // Config is a whole workload.
 type Config struct {
-	Initial  int // members at time 0 (one creator adds the others)
+	Initial int // members at time 0
+	// Shape is the state the group starts in (protocol.Env.Shape): the
+	// group.shape and group.blank keys.
+	Shape    protocol.Shape
 	Joins    Arrival
 	Leaves   Arrival
 	Updates  Arrival
@@ -82,6 +86,11 @@ type Config struct {
 	// a uniformly chosen member is compromised (sim/security).
 	Compromises  Arrival
 	CompromiseAt []sim.Time
+	// ServiceCompromises: at each arrival, and at each listed time, the
+	// protocol's service (a key backup) is compromised, for protocols
+	// that have one.
+	ServiceCompromises  Arrival
+	ServiceCompromiseAt []sim.Time
 	// RetainEpochs is how many past epochs members keep for late messages.
 	RetainEpochs int
 }
@@ -93,16 +102,30 @@ func (c *Config) Validate() error {
 	if c.Initial < 1 {
 		errs = append(errs, fmt.Errorf("group.initial: need at least 1 member, got %d", c.Initial))
 	}
+	switch c.Shape.Kind {
+	case "", protocol.ShapeBuilt, protocol.ShapeWarm:
+		if c.Shape.Blank != 0 {
+			errs = append(errs, errors.New("group.blank: applies only to shape: churned"))
+		}
+	case protocol.ShapeChurned:
+		if c.Shape.Blank < 0 || c.Shape.Blank > 1 {
+			errs = append(errs, fmt.Errorf("group.blank: %g is not in [0, 1]", c.Shape.Blank))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("group.shape: unknown %q (want built, warm or churned)", c.Shape.Kind))
+	}
 	for _, a := range []struct {
 		name string
 		a    Arrival
-	}{{"workload.joins", c.Joins}, {"workload.leaves", c.Leaves}, {"workload.updates", c.Updates}, {"workload.messages", c.Messages}, {"security.compromises", c.Compromises}} {
+	}{{"workload.joins", c.Joins}, {"workload.leaves", c.Leaves}, {"workload.updates", c.Updates}, {"workload.messages", c.Messages}, {"security.compromises", c.Compromises}, {"security.service", c.ServiceCompromises}} {
 		if err := a.a.validate(a.name); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if c.Messages.Enabled() {
 		if err := c.MessageSize.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("workload.messages.size: %w", err))
+		} else if err := sizeBound(c.MessageSize); err != nil {
 			errs = append(errs, fmt.Errorf("workload.messages.size: %w", err))
 		}
 	}
@@ -131,6 +154,14 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("security.at: negative time %v", t))
 		}
 	}
+	for _, t := range c.ServiceCompromiseAt {
+		if t < 0 {
+			errs = append(errs, fmt.Errorf("security.service_at: negative time %v", t))
+		}
+	}
+	if c.ServiceCompromises.PerMember {
+		errs = append(errs, errors.New("security.service: per_member does not apply to a service"))
+	}
 	if c.RetainEpochs < 0 {
 		errs = append(errs, fmt.Errorf("policy.retain_epochs: negative %d", c.RetainEpochs))
 	}
@@ -138,4 +169,40 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("policy.max_update_age: must not be negative"))
 	}
 	return errors.Join(errs...)
+}
+
+// Adversary reports whether the workload compromises anything: devices
+// or the protocol's service.
+func (c *Config) Adversary() bool {
+	return c.Compromises.Enabled() || len(c.CompromiseAt) > 0 || c.ServiceAdversary()
+}
+
+// ServiceAdversary reports whether the workload compromises the
+// protocol's service.
+func (c *Config) ServiceAdversary() bool {
+	return c.ServiceCompromises.Enabled() || len(c.ServiceCompromiseAt) > 0
+}
+
+// MaxMessageBytes bounds an application message's size.
+const MaxMessageBytes = 1 << 24
+
+// sizeBound checks that a size distribution cannot draw more than
+// MaxMessageBytes: fixed and uniform values within it, the unbounded
+// families truncated by a max within it.
+func sizeBound(d sim.Dist) error {
+	switch d.Kind {
+	case sim.DistFixed:
+		if d.Value > MaxMessageBytes || d.Value < 1 {
+			return fmt.Errorf("%g bytes is not in [1, %d]", d.Value, MaxMessageBytes)
+		}
+	case sim.DistUniform:
+		if d.Max > MaxMessageBytes {
+			return fmt.Errorf("max %g bytes is over %d", d.Max, MaxMessageBytes)
+		}
+	default:
+		if d.Max <= 0 || d.Max > MaxMessageBytes {
+			return fmt.Errorf("a %s size needs max: at most %d bytes (a truncation), e.g. max: 65536", d.Kind, MaxMessageBytes)
+		}
+	}
+	return nil
 }
