@@ -233,11 +233,32 @@ func (g *Group) after(in protocol.Intent, outs []*protocol.Outcome) ([]*protocol
 		if err != nil {
 			return nil, err
 		}
-		if out != nil {
+		switch {
+		case out == nil:
+		case in.Kind == protocol.Create:
+			merge(commits[0], out)
+		default:
 			outs = append(outs, out)
 		}
 	}
 	return outs, g.err
+}
+
+// merge adds the first archive key's distribution to the creation of the
+// group: one composite operation of the creator, as MLS's own creation is
+// (the creator's commit adding everyone, and its Welcome). The receivers'
+// work is what each does for both (joining, then decrypting the key).
+func merge(create, dist *protocol.Outcome) {
+	create.Messages = append(create.Messages, dist.Messages...)
+	create.Sender.Add(dist.Sender)
+	create.SenderNanos += dist.SenderNanos
+	create.Receiver.Add(dist.Receiver)
+	create.ReceiverNanos += dist.ReceiverNanos
+	create.Processed = max(create.Processed, dist.Processed)
+	if create.Security == nil {
+		create.Security = &protocol.Security{}
+	}
+	create.Security.Reveals = append(create.Security.Reveals, dist.Security.Reveals...)
 }
 
 func (g *Group) addHolder(id protocol.MemberID) {

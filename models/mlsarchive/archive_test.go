@@ -36,7 +36,8 @@ func public(o *protocol.Outcome) protocol.Outcome {
 	p := *o
 	p.Receiver, p.Processed, p.Verified, p.SenderNanos, p.ReceiverNanos = protocol.Ops{}, 0, 0, 0, 0
 	if p.Label == "sync" {
-		p.Sender = protocol.Ops{}
+		// A returning member's catching up is only run in full mode.
+		p.Sender, p.Unsimulated = protocol.Ops{}, false
 	}
 	return p
 }
@@ -75,7 +76,7 @@ func TestArchiveMessages(t *testing.T) {
 			case mlsarchive.MsgArchiveKey:
 				keys++
 				// Every member but the sender and, for a while, member 7.
-				if o.Label != "archive-key" || o.Processed < o.Members-2 {
+				if o.Label != "archive-key" && o.Label != "create" || o.Processed < o.Members-2 {
 					t.Errorf("archive key message in %q decrypted by %d of %d members", o.Label, o.Processed, o.Members)
 				}
 			case mlsarchive.MsgArchiveRecord:

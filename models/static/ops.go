@@ -462,6 +462,7 @@ func (g *Group) sync(in protocol.Intent) error {
 		for gen := m.gen + 1; int(gen) < len(g.truth); gen++ {
 			m.keys[gen] = g.truth[gen]
 		}
+		out.Unsimulated = true
 	}
 	m.gen = g.current().gen
 	if _, ok := m.keys[m.gen]; !ok {

@@ -39,7 +39,8 @@ func public(o *protocol.Outcome) protocol.Outcome {
 	p := *o
 	p.Receiver, p.Processed, p.Verified, p.SenderNanos, p.ReceiverNanos = protocol.Ops{}, 0, 0, 0, 0
 	if p.Label == "sync" {
-		p.Sender = protocol.Ops{} // a returning member's catching up is only run in full mode
+		// A returning member's catching up is only run in full mode.
+		p.Sender, p.Unsimulated = protocol.Ops{}, false
 	}
 	return p
 }
