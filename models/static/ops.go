@@ -3,6 +3,7 @@ package static
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"cgkalab/models/protocol"
 )
@@ -35,7 +36,7 @@ func (g *Group) apply(in protocol.Intent) error {
 	case protocol.Join:
 		return g.join(in)
 	case protocol.Leave:
-		return g.remove(in, in.Actor, in.Targets, label(in, "remove"))
+		return g.remove(in.Actor, in.Targets, label(in, "remove"))
 	case protocol.Evict:
 		return g.evict(in)
 	case protocol.Update:
@@ -231,7 +232,7 @@ func (g *Group) sampleOthers(sender protocol.MemberID) map[protocol.MemberID]boo
 
 // remove has actor announce the removal of targets (itself to leave),
 // then, with RotateOnRemoval, a remaining member replace the group key.
-func (g *Group) remove(in protocol.Intent, actorID protocol.MemberID, targets []protocol.MemberID, lbl string) error {
+func (g *Group) remove(actorID protocol.MemberID, targets []protocol.MemberID, lbl string) error {
 	for _, id := range targets {
 		if _, ok := g.members[id]; !ok {
 			g.emit(&protocol.Outcome{Label: lbl, Actor: actorID, Rejected: fmt.Sprintf("remove of non-member %d", id)})
@@ -294,7 +295,7 @@ func (g *Group) rekeyer(actor protocol.MemberID) (protocol.MemberID, bool) {
 func (g *Group) evict(in protocol.Intent) error {
 	var targets, others []protocol.MemberID
 	for _, id := range g.order {
-		if in.Targets != nil && containsID(in.Targets, id) {
+		if slices.Contains(in.Targets, id) {
 			targets = append(targets, id)
 		} else {
 			others = append(others, id)
@@ -307,16 +308,7 @@ func (g *Group) evict(in protocol.Intent) error {
 	if !ok {
 		return nil
 	}
-	return g.remove(in, actor, targets, label(in, "evict"))
-}
-
-func containsID(ids []protocol.MemberID, id protocol.MemberID) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
+	return g.remove(actor, targets, label(in, "evict"))
 }
 
 // rekey has m draw the next generation and seal it to every other member
