@@ -415,6 +415,16 @@ func (d *decoder) workload(n *yaml.Node, path string, w *workload.Config) {
 				d.errorf(deref(n), join(p, "size"), "required when messages are enabled")
 			}
 		}},
+		{"actors", func(n *yaml.Node, p string) {
+			a := &w.Actors
+			d.mapping(n, p, true, []field{
+				{"weights", func(n *yaml.Node, p string) { a.Weights, _ = d.str(n, p) }},
+				{"s", func(n *yaml.Node, p string) { a.S, _ = d.number(n, p) }},
+				{"sigma", func(n *yaml.Node, p string) { a.Sigma, _ = d.number(n, p) }},
+				{"admins", func(n *yaml.Node, p string) { a.Admins, _ = d.integer(n, p, 0, MaxMembers) }},
+				{"admin_share", func(n *yaml.Node, p string) { a.AdminShare, _ = d.number(n, p) }},
+			})
+		}},
 		{"offline", func(n *yaml.Node, p string) {
 			o := &w.Offline
 			seen := d.mapping(n, p, true, []field{

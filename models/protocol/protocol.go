@@ -251,6 +251,10 @@ type Env struct {
 	// Choose is the simulator's stream for choosing who acts; a protocol
 	// that chooses actors itself (an MLS committer) draws from it.
 	Choose *rand.Rand
+	// Actor, if set, chooses an online member with rng the way the
+	// workload chooses who acts (uniformly, or by activity weight); nil
+	// means uniformly (RandomOnline over Members).
+	Actor func(rng *rand.Rand) (MemberID, bool)
 	// Sequencer orders handshake messages that need an epoch; nil allows
 	// every claim.
 	Sequencer Sequencer
@@ -283,6 +287,14 @@ const (
 
 // Claim asks env's sequencer for an epoch; without one every claim wins.
 func (env *Env) Claim() bool { return env.Sequencer == nil || env.Sequencer.Claim() }
+
+// RandomActor chooses an online member as the workload would.
+func (env *Env) RandomActor(rng *rand.Rand) (MemberID, bool) {
+	if env.Actor != nil {
+		return env.Actor(rng)
+	}
+	return RandomOnline(env.Members(), env.Online, rng)
+}
 
 // Now reads env's clock, or returns 0 without one.
 func (env *Env) Now() int64 {

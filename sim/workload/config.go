@@ -67,6 +67,54 @@ type Ephemeral struct {
 	TTL   sim.Time
 }
 
+// Actors says who acts (sends, self-updates, and commits where the
+// protocol lets the workload choose): how members' activity weights are
+// drawn. The group's rates stay as the arrival processes say; weights
+// decide who.
+type Actors struct {
+	// Weights is "uniform", "zipf" (weights with a Pareto tail of index
+	// 1/S: the k-th most active member acts about k^-S as often as the
+	// first), "lognormal" (heterogeneous activity, log-s.d. Sigma, mean 1)
+	// or "admins" (the first Admins members act AdminShare of the time).
+	Weights    string
+	S          float64
+	Sigma      float64
+	Admins     int
+	AdminShare float64
+}
+
+// Actor weightings.
+const (
+	ActorsUniform   = "uniform"
+	ActorsZipf      = "zipf"
+	ActorsLogNormal = "lognormal"
+	ActorsAdmins    = "admins"
+)
+
+func (a Actors) validate() error {
+	switch a.Weights {
+	case "", ActorsUniform:
+	case ActorsZipf:
+		if a.S <= 0 || a.S > 10 {
+			return fmt.Errorf("workload.actors.s: %g is not in (0, 10]", a.S)
+		}
+	case ActorsLogNormal:
+		if a.Sigma <= 0 || a.Sigma > 5 {
+			return fmt.Errorf("workload.actors.sigma: %g is not in (0, 5]", a.Sigma)
+		}
+	case ActorsAdmins:
+		if a.Admins < 1 {
+			return errors.New("workload.actors.admins: need at least 1 admin")
+		}
+		if a.AdminShare <= 0 || a.AdminShare >= 1 {
+			return fmt.Errorf("workload.actors.admin_share: %g is not in (0, 1)", a.AdminShare)
+		}
+	default:
+		return fmt.Errorf("workload.actors.weights: unknown %q (want uniform, zipf, lognormal or admins)", a.Weights)
+	}
+	return nil
+}
+
 // Config is a whole workload.
 type Config struct {
 	Initial int // members at time 0
@@ -80,6 +128,7 @@ type Config struct {
 	// MessageSize is the application payload size in bytes.
 	MessageSize sim.Dist
 	Ephemeral   Ephemeral
+	Actors      Actors
 	Offline     Offline
 	Policy      Policy
 	// Compromises: at each arrival, and at each listed time, the device of
@@ -139,6 +188,9 @@ func (c *Config) Validate() error {
 		if err := c.Offline.Offline.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("workload.offline.offline: %w", err))
 		}
+	}
+	if err := c.Actors.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Ephemeral.Share < 0 || c.Ephemeral.Share > 1 {
 		errs = append(errs, fmt.Errorf("workload.messages.ephemeral.share: %g is not in [0, 1]", c.Ephemeral.Share))
