@@ -287,24 +287,44 @@ func (g *Group) rekeyer(actor protocol.MemberID) (protocol.MemberID, bool) {
 	if _, ok := g.members[actor]; ok && g.env.Online(actor) {
 		return actor, true
 	}
-	return protocol.RandomOnline(g.order, g.env.Online, g.env.Choose)
+	return g.chooseActor(func(protocol.MemberID) bool { return true })
+}
+
+// chooseActor chooses an online member that ok accepts the way the
+// workload chooses who acts (Env.RandomActor: uniformly or by activity
+// weight), or else uniformly among the group's online members.
+func (g *Group) chooseActor(ok func(protocol.MemberID) bool) (protocol.MemberID, bool) {
+	for range 16 {
+		m, found := g.env.RandomActor(g.env.Choose)
+		if !found {
+			break
+		}
+		if _, member := g.members[m]; member && ok(m) {
+			return m, true
+		}
+	}
+	var candidates []protocol.MemberID
+	for _, id := range g.order {
+		if ok(id) {
+			candidates = append(candidates, id)
+		}
+	}
+	return protocol.RandomOnline(candidates, g.env.Online, g.env.Choose)
 }
 
 // evict has a random online member that is not among them remove the
 // idle members targets.
 func (g *Group) evict(in protocol.Intent) error {
-	var targets, others []protocol.MemberID
+	var targets []protocol.MemberID
 	for _, id := range g.order {
 		if slices.Contains(in.Targets, id) {
 			targets = append(targets, id)
-		} else {
-			others = append(others, id)
 		}
 	}
-	if len(targets) == 0 || len(others) == 0 {
+	if len(targets) == 0 || len(targets) == len(g.order) {
 		return nil
 	}
-	actor, ok := protocol.RandomOnline(others, g.env.Online, g.env.Choose)
+	actor, ok := g.chooseActor(func(id protocol.MemberID) bool { return !slices.Contains(targets, id) })
 	if !ok {
 		return nil
 	}
