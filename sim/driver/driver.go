@@ -148,9 +148,6 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 		if _, ok := g.(protocol.Compromiser); !ok {
 			return nil, fmt.Errorf("protocol %q cannot report what a compromise reveals", cfg.Protocol)
 		}
-		if _, ok := g.(protocol.ServiceCompromiser); !ok && cfg.Workload.ServiceAdversary() {
-			return nil, fmt.Errorf("security.service: protocol %q has no service to compromise", cfg.Protocol)
-		}
 		r.oracle = security.New()
 	}
 	if err := r.start(); err != nil {
@@ -227,7 +224,7 @@ func (r *run) start() error {
 		}
 	}
 	if w.Compromises.Enabled() {
-		if err := r.eng.At(r.gap(w.Compromises), event{kind: evCompromise}); err != nil {
+		if err := r.eng.At(r.gapWith(r.adv, w.Compromises), event{kind: evCompromise}); err != nil {
 			return err
 		}
 	}
@@ -237,7 +234,7 @@ func (r *run) start() error {
 		}
 	}
 	if w.ServiceCompromises.Enabled() {
-		if err := r.eng.At(r.gap(w.ServiceCompromises), event{kind: evServiceCompromise}); err != nil {
+		if err := r.eng.At(r.gapWith(r.adv, w.ServiceCompromises), event{kind: evServiceCompromise}); err != nil {
 			return err
 		}
 	}
@@ -295,9 +292,15 @@ func (r *run) dropMember(id protocol.MemberID) {
 	r.net.Leave(id)
 }
 
-// gap draws the time to the next arrival of a group-level process; a
-// per-member Poisson process is the superposition of the members'.
-func (r *run) gap(a workload.Arrival) sim.Time {
+// gap draws the time to the next arrival of a group-level workload
+// process; a per-member Poisson process is the superposition of the
+// members'.
+func (r *run) gap(a workload.Arrival) sim.Time { return r.gapWith(r.wl, a) }
+
+// gapWith is gap drawing from rng: the adversary draws from its own
+// stream, so that it strikes at the same times whatever the protocol
+// under test does to the workload's draws.
+func (r *run) gapWith(rng *rand.Rand, a workload.Arrival) sim.Time {
 	mean := a.Every.Seconds()
 	if a.PerMember {
 		mean /= float64(max(1, len(r.members)))
@@ -305,7 +308,7 @@ func (r *run) gap(a workload.Arrival) sim.Time {
 	if a.Process == "periodic" {
 		return sim.FromSeconds(mean)
 	}
-	return sim.FromSeconds(distuv.Exponential{Rate: 1 / mean, Src: r.wl}.Rand())
+	return sim.FromSeconds(distuv.Exponential{Rate: 1 / mean, Src: rng}.Rand())
 }
 
 // schedulePeriodic schedules a member's next periodic update or message
