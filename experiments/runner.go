@@ -281,10 +281,10 @@ func (r *Runner) runOne(ctx context.Context, dir string, spec *Spec, id specID, 
 		Stats:       res.Stats,
 		Summary:     Summarize(res.Events),
 
-		Security:    sec,
-		AuthDigest:  hex.EncodeToString(res.AuthDigest),
-		Runs:        id.runs,
-		SpecDigest:  id.digest,
+		Security:   sec,
+		AuthDigest: hex.EncodeToString(res.AuthDigest),
+		Runs:       id.runs,
+		SpecDigest: id.digest,
 	}
 	if rec.Params == nil {
 		rec.Params = []Param{} // [] rather than null in the JSON
