@@ -43,6 +43,9 @@ type Record struct {
 	Mode    string        `json:"mode"` // fidelity mode used: full or sampled
 	Stats   driver.Stats  `json:"stats"`
 	Summary Summary       `json:"summary"`
+	// History is what newly added devices could read of the group's past
+	// (archive designs); absent for protocols that give joiners no old keys.
+	History *driver.History `json:"history_readable,omitempty"`
 	// Security is the oracle's summary; absent for runs without compromises.
 	Security *SecuritySummary `json:"security,omitempty"`
 	// AuthDigest is the SHA-256 over every event's epoch authenticator:

@@ -282,6 +282,7 @@ func (r *Runner) runOne(ctx context.Context, dir string, spec *Spec, id specID, 
 		Summary:     Summarize(res.Events),
 
 		Security:   sec,
+		History:    res.History,
 		AuthDigest: hex.EncodeToString(res.AuthDigest),
 		Runs:       id.runs,
 		SpecDigest: id.digest,

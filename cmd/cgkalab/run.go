@@ -217,6 +217,12 @@ func printSummary(w io.Writer, spec *experiments.Spec, dir string, recs []*exper
 			share(s.DeletedExposedMessages, s.EphemeralMessages), kmHours(s.MessageHealingKM), heal, hours(s.FSWindowSeconds.P50), epochs)
 	}
 	tw.Flush()
+	for _, r := range recs {
+		if h := r.History; h != nil && h.Total > 0 {
+			fmt.Fprintf(w, "%s: devices added during the run could read %d of the %d past messages still on the devices (%.0f%%)\n",
+				r.Run, h.Readable, h.Total, 100*float64(h.Readable)/float64(h.Total))
+		}
+	}
 	fmt.Fprintln(w, "healing: Kaplan–Meier median, compromises unhealed at the end censored; n.r.: not reached within the run;")
 	fmt.Fprintln(w, "message healing runs to the first message after the last one the compromise exposes; deleted exposed: disappearing messages readable after their deletion")
 }

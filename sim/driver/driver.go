@@ -46,10 +46,21 @@ type Result struct {
 	Members []network.MemberBytes
 	// Security is the oracle's report; nil when the run has no compromises.
 	Security *security.Report
+	// History is what newly added devices could read of the group's past,
+	// for protocols that give them old keys; nil for the others.
+	History *History
 	// AuthDigest is SHA-256 over the authenticators (MLS epoch
 	// authenticators) after every event: equal digests mean the runs' group
 	// states agreed event by event.
 	AuthDigest []byte
+}
+
+// History counts, over every device added during the run, the past
+// messages (sent before it joined, not yet disappeared) it could read, and
+// all such messages.
+type History struct {
+	Readable int `json:"readable"`
+	Total    int `json:"total"`
 }
 
 // evKind is a simulation event.
@@ -180,6 +191,10 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 	r.stats.Events, r.stats.MaxPending = st.Processed, st.MaxPending
 	res := &Result{Mode: cfg.Mode(), Events: r.rec.Events(), Health: r.rec.Health(), Stats: r.stats,
 		Members: r.net.Totals(), AuthDigest: r.auth.Sum(nil)}
+	if h, ok := r.group.(protocol.HistoryReporter); ok {
+		readable, total := h.HistoryReadable()
+		res.History = &History{Readable: readable, Total: total}
+	}
 	if r.oracle != nil {
 		if res.Security, err = r.oracle.Finish(cfg.Duration); err != nil {
 			return nil, err
