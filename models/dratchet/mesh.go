@@ -25,8 +25,8 @@ const DefaultOneTime = 100
 type Mesh struct {
 	C       *Crypto
 	Rand    io.Reader
-	OneTime int // one-time prekeys per upload; 0 means DefaultOneTime
-	MaxSkip int // skipped-key bound per session; 0 means DefaultMaxSkip
+	OneTime int // one-time prekeys per upload (0: none)
+	MaxSkip int // skipped-key bound per session
 
 	devices map[protocol.MemberID]*Device
 	dir     map[protocol.MemberID]*listing
@@ -45,17 +45,13 @@ type Device struct {
 	sessions map[protocol.MemberID]*Session
 }
 
-// NewMesh returns an empty mesh.
+// NewMesh returns an empty mesh with libsignal's defaults.
 func NewMesh(c *Crypto, rand io.Reader) *Mesh {
-	return &Mesh{C: c, Rand: rand, devices: map[protocol.MemberID]*Device{}, dir: map[protocol.MemberID]*listing{}}
+	return &Mesh{C: c, Rand: rand, OneTime: DefaultOneTime, MaxSkip: DefaultMaxSkip,
+		devices: map[protocol.MemberID]*Device{}, dir: map[protocol.MemberID]*listing{}}
 }
 
-func (m *Mesh) batch() int {
-	if m.OneTime > 0 {
-		return m.OneTime
-	}
-	return DefaultOneTime
-}
+func (m *Mesh) batch() int { return max(m.OneTime, 0) }
 
 // Device returns member id's device, or nil.
 func (m *Mesh) Device(id protocol.MemberID) *Device { return m.devices[id] }
@@ -102,7 +98,7 @@ func (m *Mesh) Refill(id protocol.MemberID, ops *protocol.Ops) ([]byte, error) {
 	if l == nil || d == nil {
 		return nil, fmt.Errorf("member %d is not registered", id)
 	}
-	if 2*len(l.oneTime) >= m.batch() {
+	if m.batch() == 0 || 2*len(l.oneTime) >= m.batch() {
 		return nil, nil
 	}
 	keys, err := m.C.NewOneTime(d.Identity, m.batch()-len(l.oneTime), m.Rand, ops)
