@@ -273,3 +273,22 @@ func (m *Mesh) Sessions(id protocol.MemberID) int {
 	}
 	return 0
 }
+
+// Receivers accumulates the work of the receivers of one outcome.
+type Receivers struct {
+	Ops   protocol.Ops
+	Nanos int64
+	N     int // receivers that processed for real
+}
+
+// Average sets out's receiver figures to the mean per receiver.
+func (rx *Receivers) Average(out *protocol.Outcome) {
+	out.Processed = rx.N
+	if rx.N == 0 {
+		return
+	}
+	n, o := rx.N, rx.Ops
+	out.Receiver = protocol.Ops{Encrypt: o.Encrypt / n, Decrypt: o.Decrypt / n, DeriveKeyPair: o.DeriveKeyPair / n,
+		DeriveSecret: o.DeriveSecret / n, Sign: o.Sign / n, Verify: o.Verify / n, AEAD: o.AEAD / n}
+	out.ReceiverNanos = rx.Nanos / int64(n)
+}

@@ -273,13 +273,13 @@ func (g *Group) setup(x protocol.MemberID, lbl string) error {
 			protocol.Message{Kind: MsgPrekeyMessage, Bytes: len(msg), To: []protocol.MemberID{p}})
 	}
 	out.SenderNanos += g.env.Now() - t0
-	var rx receivers
+	var rx dratchet.Receivers
 	for i, p := range peers {
 		if err := g.deliver(out, &rx, x, p, msgs[i], []byte{}); err != nil {
 			return err
 		}
 	}
-	rx.average(out)
+	rx.Average(out)
 	g.emit(out)
 	return g.refills()
 }
@@ -333,13 +333,13 @@ func (g *Group) fanOut(actor protocol.MemberID, lbl, kind string, payload []byte
 	if kind == MsgPairwise {
 		out.Refreshed = []protocol.MemberID{actor}
 	}
-	var rx receivers
+	var rx dratchet.Receivers
 	for i, p := range peers {
 		if err := g.deliver(out, &rx, actor, p, msgs[i], payload); err != nil {
 			return err
 		}
 	}
-	rx.average(out)
+	rx.Average(out)
 	g.emit(out)
 	return nil
 }
@@ -353,41 +353,21 @@ func (g *Group) catchUp(id protocol.MemberID) error {
 	return g.sync(id, "sync")
 }
 
-// receivers accumulates the work of the receivers of one outcome.
-type receivers struct {
-	ops   protocol.Ops
-	nanos int64
-	n     int
-}
-
-// average sets out's receiver figures to the mean per receiver.
-func (rx *receivers) average(out *protocol.Outcome) {
-	out.Processed = rx.n
-	if rx.n == 0 {
-		return
-	}
-	n := rx.n
-	o := rx.ops
-	out.Receiver = protocol.Ops{Encrypt: o.Encrypt / n, Decrypt: o.Decrypt / n, DeriveKeyPair: o.DeriveKeyPair / n,
-		DeriveSecret: o.DeriveSecret / n, Sign: o.Sign / n, Verify: o.Verify / n, AEAD: o.AEAD / n}
-	out.ReceiverNanos = rx.nanos / int64(n)
-}
-
 // deliver hands a message to member to: processed now if it is online,
 // queued otherwise.
-func (g *Group) deliver(out *protocol.Outcome, rx *receivers, from, to protocol.MemberID, msg, want []byte) error {
+func (g *Group) deliver(out *protocol.Outcome, rx *dratchet.Receivers, from, to protocol.MemberID, msg, want []byte) error {
 	m := g.members[to]
 	if !g.env.Online(to) {
 		m.inbox = append(m.inbox, queued{from: from, data: msg, want: want})
 		return nil
 	}
 	t0 := g.env.Now()
-	err := g.open(out.Security, &rx.ops, to, queued{from: from, data: msg, want: want})
-	rx.nanos += g.env.Now() - t0
+	err := g.open(out.Security, &rx.Ops, to, queued{from: from, data: msg, want: want})
+	rx.Nanos += g.env.Now() - t0
 	if err != nil {
 		return err
 	}
-	rx.n++
+	rx.N++
 	out.Verified++
 	return nil
 }
