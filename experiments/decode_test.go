@@ -100,7 +100,7 @@ func TestDecodeErrors(t *testing.T) {
 		name, yaml string
 		want       []string // substrings of the error, each expected
 	}{
-		{"unknown key", base + "  size: 3\n", []string{"t.yaml:5: group.size: unknown key (want initial)"}},
+		{"unknown key", base + "  size: 3\n", []string{"t.yaml:5: group.size: unknown key (want initial, shape or blank)"}},
 		{"unknown top key", base + "sweeep: {}\n", []string{"t.yaml:5: sweeep: unknown key"}},
 		{"bad duration", base + "workload:\n  messages:\n    every: 2h30x\n",
 			[]string{`t.yaml:7: workload.messages.every: bad duration "2h30x": unknown unit "x"`}},

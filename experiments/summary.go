@@ -1,15 +1,10 @@
 package experiments
 
 import (
-	"cmp"
 	"encoding/csv"
-	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 
 	"cgkalab/sim/metrics"
 )
@@ -123,56 +118,6 @@ func (s *Summary) Kind(kind string) KindSummary {
 		}
 	}
 	return KindSummary{Kind: kind}
-}
-
-// ReadRecords reads the records of every finished run in an experiment
-// directory, ordered as the experiment lists its runs. All must belong to
-// one experiment.
-func ReadRecords(dir string) ([]*Record, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var recs []*Record
-	for _, e := range entries {
-		n := e.Name()
-		if e.IsDir() || strings.HasPrefix(n, ".") || !strings.HasSuffix(n, ".json") {
-			continue
-		}
-		r, err := ReadRecord(filepath.Join(dir, n))
-		if err != nil {
-			return nil, err
-		}
-		if recordFile(r.Run) != n {
-			return nil, fmt.Errorf("%s: holds run %q", filepath.Join(dir, n), r.Run)
-		}
-		if len(recs) > 0 && r.Experiment != recs[0].Experiment {
-			return nil, fmt.Errorf("%s: runs of two experiments, %q and %q", dir, recs[0].Experiment, r.Experiment)
-		}
-		recs = append(recs, r)
-	}
-	slices.SortStableFunc(recs, func(a, b *Record) int {
-		return cmp.Or(cmp.Compare(a.Index, b.Index), strings.Compare(a.Run, b.Run))
-	})
-	return recs, nil
-}
-
-// SummaryFile is the name Merge writes in an experiment directory.
-const SummaryFile = "summary.csv"
-
-// Merge joins the finished runs of an experiment directory, however many
-// shards wrote them, into <dir>/summary.csv: one row per run. It returns
-// the records it read.
-func Merge(dir string) ([]*Record, error) {
-	recs, err := ReadRecords(dir)
-	if err != nil {
-		return nil, err
-	}
-	if len(recs) == 0 {
-		return nil, fmt.Errorf("%s: no finished runs", dir)
-	}
-	err = writeAtomic(dir, SummaryFile, func(w io.Writer) error { return WriteSummary(w, recs) })
-	return recs, err
 }
 
 // summaryStats are the per-kind columns of summary.csv.

@@ -622,7 +622,7 @@ func (g *Group) sync(actor protocol.MemberID) (*protocol.Outcome, error) {
 	out := &protocol.Outcome{Label: "sync", Actor: actor}
 	if !g.full {
 		m.stale = nil
-		out.Epoch = g.Epoch()
+		out.Unsimulated = true
 		return out, nil
 	}
 	t0 := g.now()

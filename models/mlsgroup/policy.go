@@ -168,7 +168,7 @@ func (g *Group) committer(proposer protocol.MemberID) (protocol.MemberID, bool) 
 			return admins[g.env.Choose.IntN(len(admins))], true
 		}
 	}
-	return protocol.RandomOnline(g.env.Members(), g.env.Online, g.env.Choose)
+	return g.env.RandomActor(g.env.Choose)
 }
 
 // commitBy has member c commit what is pending, with a path if forcePath

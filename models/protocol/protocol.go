@@ -154,6 +154,10 @@ type Outcome struct {
 	// Sequenced reports that the operation took the group to a new epoch
 	// through the delivery service's sequencer (an accepted commit).
 	Sequenced bool
+	// Unsimulated reports that the fidelity mode did not perform this
+	// operation's cryptographic work (a sampled member catching up follows
+	// the shared state): its operation counts and CPU are absent, not zero.
+	Unsimulated bool
 	// SenderNanos and ReceiverNanos are the measured time of the actor's
 	// real operations and of one receiver's (mean over Processed), when
 	// the environment supplies a clock; zero otherwise.
@@ -247,6 +251,10 @@ type Env struct {
 	// Choose is the simulator's stream for choosing who acts; a protocol
 	// that chooses actors itself (an MLS committer) draws from it.
 	Choose *rand.Rand
+	// Actor, if set, chooses an online member with rng the way the
+	// workload chooses who acts (uniformly, or by activity weight); nil
+	// means uniformly (RandomOnline over Members).
+	Actor func(rng *rand.Rand) (MemberID, bool)
 	// Sequencer orders handshake messages that need an epoch; nil allows
 	// every claim.
 	Sequencer Sequencer
@@ -255,10 +263,38 @@ type Env struct {
 	// RetainEpochs is how many past epochs members keep (for late
 	// messages); 0 deletes them at once.
 	RetainEpochs int
+	// Shape is the state the Create intent starts the group in, for
+	// protocols whose cost depends on history (a ratchet tree): Built (as
+	// one creator adding everyone leaves it), Warm (as if every member had
+	// refreshed its state since) or Churned (a long-lived group in which a
+	// share Blank of the parent nodes are blank). Protocols without such
+	// state treat every shape alike.
+	Shape Shape
 }
+
+// Shape is a group's starting state; see Env.Shape.
+type Shape struct {
+	Kind  string  // ShapeBuilt, ShapeWarm or ShapeChurned; "" means built
+	Blank float64 // ShapeChurned: the share of blank parent nodes, in [0, 1]
+}
+
+// Shapes a group can start in.
+const (
+	ShapeBuilt   = "built"
+	ShapeWarm    = "warm"
+	ShapeChurned = "churned"
+)
 
 // Claim asks env's sequencer for an epoch; without one every claim wins.
 func (env *Env) Claim() bool { return env.Sequencer == nil || env.Sequencer.Claim() }
+
+// RandomActor chooses an online member as the workload would.
+func (env *Env) RandomActor(rng *rand.Rand) (MemberID, bool) {
+	if env.Actor != nil {
+		return env.Actor(rng)
+	}
+	return RandomOnline(env.Members(), env.Online, rng)
+}
 
 // Now reads env's clock, or returns 0 without one.
 func (env *Env) Now() int64 {

@@ -7,6 +7,8 @@ import (
 	"hash"
 	"math/rand/v2"
 
+	"gonum.org/v1/gonum/stat/distuv"
+
 	"cgkalab/models/protocol"
 	"cgkalab/sim"
 	"cgkalab/sim/metrics"
@@ -67,6 +69,7 @@ const (
 	evHealth
 	evProgress
 	evCompromise
+	evServiceCompromise
 )
 
 type event struct {
@@ -89,6 +92,7 @@ type run struct {
 	sess    *rand.Rand // online sessions
 	adv     *rand.Rand // the adversary's choice of victims
 	eph     *rand.Rand // which messages disappear
+	act     *actors    // who acts, by activity weight
 
 	members   []protocol.MemberID // current members, in join order
 	index     map[protocol.MemberID]int
@@ -117,22 +121,25 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 	r := &run{cfg: cfg, streams: streams,
 		wl: streams.Stream("workload"), pick: streams.Stream("committer"),
 		lat: streams.Stream("network"), sess: streams.Stream("sessions"), adv: streams.Stream("compromise"),
-		eph:   streams.Stream("ephemeral"),
+		eph: streams.Stream("ephemeral"), act: newActors(cfg.Workload.Actors, streams.Stream("actors"), cfg.Workload.Initial),
 		index: map[protocol.MemberID]int{}, gen: map[protocol.MemberID]uint32{},
 		updatedAt: map[protocol.MemberID]sim.Time{}, offlineAt: map[protocol.MemberID]int{}, auth: sha256.New()}
 	r.net = network.NewService()
 	r.rec = metrics.NewRecorder()
 	g, err := factory(protocol.Env{Suite: cfg.Suite, Mode: cfg.Mode(), Sample: cfg.Sample, Options: cfg.Options,
-		Online: r.net.Online, Members: func() []protocol.MemberID { return r.members },
+		Online: r.net.Online, Members: func() []protocol.MemberID { return r.members }, Actor: r.randomMember,
 		Rand: streams.Reader("protocol"), Pick: streams.Stream("sample"), Choose: r.pick,
-		Sequencer: sequencer{r}, Clock: d.Clock, RetainEpochs: cfg.Workload.RetainEpochs})
+		Sequencer: sequencer{r}, Clock: d.Clock, RetainEpochs: cfg.Workload.RetainEpochs, Shape: cfg.Workload.Shape})
 	if err != nil {
 		return nil, fmt.Errorf("protocol %s: %w", cfg.Protocol, err)
 	}
 	r.group = g
-	if cfg.Workload.Compromises.Enabled() || len(cfg.Workload.CompromiseAt) > 0 {
+	if cfg.Workload.Adversary() {
 		if _, ok := g.(protocol.Compromiser); !ok {
 			return nil, fmt.Errorf("protocol %q cannot report what a compromise reveals", cfg.Protocol)
+		}
+		if _, ok := g.(protocol.ServiceCompromiser); !ok && cfg.Workload.ServiceAdversary() {
+			return nil, fmt.Errorf("security.service: protocol %q has no service to compromise", cfg.Protocol)
 		}
 		r.oracle = security.New()
 	}
@@ -219,6 +226,16 @@ func (r *run) start() error {
 			return err
 		}
 	}
+	if w.ServiceCompromises.Enabled() {
+		if err := r.eng.At(r.gap(w.ServiceCompromises), event{kind: evServiceCompromise}); err != nil {
+			return err
+		}
+	}
+	for _, t := range w.ServiceCompromiseAt {
+		if err := r.eng.At(t, event{kind: evServiceCompromise, gen: 1}); err != nil {
+			return err
+		}
+	}
 	if t, ok := r.group.(protocol.Ticker); ok && t.TickEvery() > 0 {
 		if err := r.eng.At(sim.FromDuration(t.TickEvery()), event{kind: evTick, gen: 1}); err != nil {
 			return err
@@ -242,6 +259,7 @@ func (r *run) newMember() protocol.MemberID {
 	r.nextID++
 	r.index[id] = len(r.members)
 	r.members = append(r.members, id)
+	r.act.add(id)
 	r.gen[id]++
 	if off := r.cfg.Workload.Offline; off.Share > 0 && r.sess.Float64() < off.Share {
 		r.schedule(sim.FromSeconds(off.Online.Sample(r.sess)), event{kind: evOffline, member: id, gen: r.gen[id]})
@@ -255,6 +273,7 @@ func (r *run) dropMember(id protocol.MemberID) {
 	if !ok {
 		return
 	}
+	r.act.remove(i)
 	last := r.members[len(r.members)-1]
 	r.members[i] = last
 	r.index[last] = i
@@ -276,7 +295,7 @@ func (r *run) gap(a workload.Arrival) sim.Time {
 	if a.Process == "periodic" {
 		return sim.FromSeconds(mean)
 	}
-	return sim.FromSeconds(sim.Exponential(r.wl, mean))
+	return sim.FromSeconds(distuv.Exponential{Rate: 1 / mean, Src: r.wl}.Rand())
 }
 
 // schedulePeriodic schedules a member's next periodic update or message
@@ -287,16 +306,21 @@ func (r *run) schedulePeriodic(m protocol.MemberID, kind evKind, first bool) err
 	if kind == evMemberMessage {
 		every = r.cfg.Workload.Messages.Every
 	}
+	// A member of activity weight w acts w times as often.
+	if w := r.act.scale(r.index[m]); w != 1 {
+		every = sim.FromSeconds(every.Seconds() / w)
+	}
 	d := every
 	if first {
-		d = sim.Time(r.wl.Int64N(int64(every))) + 1
+		d = sim.Time(r.wl.Int64N(int64(max(every, 1)))) + 1
 	}
 	return r.eng.Schedule(d, event{kind: kind, member: m, gen: r.gen[m]})
 }
 
-// randomMember returns a uniformly chosen online member, if any.
+// randomMember returns an online member chosen by activity weight
+// (uniformly by default), if any.
 func (r *run) randomMember(rng *rand.Rand) (protocol.MemberID, bool) {
-	return protocol.RandomOnline(r.members, r.net.Online, rng)
+	return r.act.pick(r.members, r.net.Online, rng)
 }
 
 // schedule schedules an event from a place that cannot return an error;
