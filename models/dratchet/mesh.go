@@ -146,8 +146,8 @@ func (m *Mesh) Initiate(from, to protocol.MemberID, plaintext []byte, sec *proto
 	}
 	d.sessions[to] = s
 	p := Pair(from, to)
-	m.C.declareSetup(sec, p, from, to, setup)
-	m.C.declareStep(sec, p, 1, signedPrekeySecret(to, setup.SignedPrekeyID))
+	m.C.declareSetup(sec, p, setup)
+	m.C.declareStep(sec, p, 1, setup.SignedPrekey, s.own.PublicKey())
 	key = declareMessage(sec, p, Pos{1, 0})
 	return bundle, m.C.EncodePairwise(pm), key, nil
 }
@@ -165,7 +165,7 @@ func (m *Mesh) Encrypt(from, to protocol.MemberID, plaintext []byte, sec *protoc
 	}
 	p := Pair(from, to)
 	if info.NewStep {
-		m.C.declareStep(sec, p, info.Pos.Step, ratchetKeySecret(p, info.Pos.Step-1))
+		m.C.declareStep(sec, p, info.Pos.Step, info.Prev, info.Own)
 	}
 	key := declareMessage(sec, p, info.Pos)
 	return m.C.EncodePairwise(&PairwiseMessage{Type: TypeRatchet, Ratchet: rm}), key, nil
@@ -211,25 +211,25 @@ func (m *Mesh) Decrypt(to, from protocol.MemberID, data []byte, sec *protocol.Se
 	}
 	if info.NewStep > 0 {
 		p := Pair(to, from)
-		m.C.declareStep(sec, p, info.NewStep, ratchetKeySecret(p, info.NewStep-1))
+		m.C.declareStep(sec, p, info.NewStep, info.Prev, info.Own)
 	}
 	return pt, nil
 }
 
-// Remove deletes member id's device, its listing, and every session with
-// it: removal needs no cryptography.
+// Remove deletes member id's device: removal needs no cryptography. Its
+// directory listing stays (an account outlives a group membership, and a
+// member still to process its prekey message checks its identity), and
+// each peer deletes its session with it by Forget once it has processed
+// what it received from it.
 func (m *Mesh) Remove(id protocol.MemberID) {
-	d := m.devices[id]
-	if d == nil {
-		return
-	}
-	for peer := range d.sessions {
-		if o := m.devices[peer]; o != nil {
-			delete(o.sessions, id)
-		}
-	}
 	delete(m.devices, id)
-	delete(m.dir, id)
+}
+
+// Forget has member a delete its session with b.
+func (m *Mesh) Forget(a, b protocol.MemberID) {
+	if d := m.devices[a]; d != nil {
+		delete(d.sessions, b)
+	}
 }
 
 // Knowledge returns what a compromise of id's device reveals: its
@@ -242,16 +242,16 @@ func (m *Mesh) Knowledge(id protocol.MemberID) ([]protocol.Secret, error) {
 		return nil, errors.New("not registered")
 	}
 	ident := d.Identity
-	out := []protocol.Secret{identitySecret(id), signedPrekeySecret(id, ident.SPKID)}
+	out := []protocol.Secret{protocol.KeySecret(ident.IK.PublicKey()), protocol.KeySecret(ident.SPK.PublicKey())}
 	for _, ot := range slices.Sorted(maps.Keys(ident.OneTime)) {
-		out = append(out, oneTimeSecret(id, ot))
+		out = append(out, protocol.KeySecret(ident.OneTime[ot].PublicKey()))
 	}
 	for _, peer := range slices.Sorted(maps.Keys(d.sessions)) {
 		p := Pair(id, peer)
 		st := d.sessions[peer].State()
 		out = append(out, rootSecret(p, st.RootStep))
 		if st.OwnKey {
-			out = append(out, ratchetKeySecret(p, st.OwnStep))
+			out = append(out, protocol.KeySecret(st.OwnPublic))
 		}
 		if st.Send != nil {
 			out = append(out, ChainSecret(p, *st.Send))

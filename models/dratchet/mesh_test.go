@@ -82,13 +82,18 @@ func TestMesh(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := Pair(0, 3)
-	for _, s := range []protocol.Secret{identitySecret(0), rootSecret(p, 2), ratchetKeySecret(p, 2),
+	own := m.Session(0, 3).State().OwnPublic
+	for _, s := range []protocol.Secret{protocol.KeySecret(m.Device(0).Identity.IK.PublicKey()), rootSecret(p, 2), protocol.KeySecret(own),
 		ChainSecret(p, Pos{2, 1}), ChainSecret(p, Pos{1, 1})} {
 		if !slices.ContainsFunc(know, func(k protocol.Secret) bool { return sameSecret(k, s) }) {
 			t.Errorf("member 0's knowledge lacks %+v", s)
 		}
 	}
 	m.Remove(3)
+	if m.Device(3) != nil || m.Session(0, 3) == nil {
+		t.Error("removal deleted the peers' sessions before they forget them")
+	}
+	m.Forget(0, 3)
 	if m.Session(0, 3) != nil || m.Sessions(0) != 3 {
 		t.Error("removal left sessions behind")
 	}

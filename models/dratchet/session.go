@@ -66,17 +66,22 @@ type Session struct {
 // reveals.
 type State struct {
 	RootStep uint32 // the root key is that of this step
-	// OwnKey reports a ratchet private key is held: key OwnStep.
-	OwnKey  bool
-	OwnStep uint32
-	Send    *Pos // the sending chain key, if any
-	Recv    *Pos // the receiving chain key, if any
-	Skipped []Pos
+	// OwnKey reports a ratchet private key is held: key OwnStep, whose
+	// public key is OwnPublic.
+	OwnKey    bool
+	OwnStep   uint32
+	OwnPublic []byte
+	Send      *Pos // the sending chain key, if any
+	Recv      *Pos // the receiving chain key, if any
+	Skipped   []Pos
 }
 
 // State returns the session's positions.
 func (s *Session) State() State {
 	st := State{RootStep: max(s.sendStep, s.recvStep), OwnKey: s.own != nil && s.ownStep > 0, OwnStep: s.ownStep}
+	if st.OwnKey {
+		st.OwnPublic = s.own.PublicKey()
+	}
 	if s.cks != nil {
 		st.Send = &Pos{s.sendStep, s.ns}
 	}
@@ -90,18 +95,22 @@ func (s *Session) State() State {
 }
 
 // SendInfo says what an encryption did: the message's position, and
-// whether it created ratchet step Pos.Step (KEM mode).
+// whether it created ratchet step Pos.Step (KEM mode), with the public
+// keys of the step: the peer's it encapsulated to and its own new one.
 type SendInfo struct {
-	Pos     Pos
-	NewStep bool
+	Pos       Pos
+	NewStep   bool
+	Prev, Own []byte
 }
 
 // RecvInfo says what a decryption did: the message's position, the step
-// the receiver created (DH mode, 0 if none), and the skipped keys stored.
+// the receiver created (DH mode, 0 if none) with its public keys (the
+// peer's new one and its own new one), and the skipped keys stored.
 type RecvInfo struct {
-	Pos     Pos
-	NewStep uint32
-	Stored  []Pos
+	Pos       Pos
+	NewStep   uint32
+	Prev, Own []byte
+	Stored    []Pos
 }
 
 // newSession returns a session with root key rk.
@@ -132,7 +141,7 @@ func (s *Session) Encrypt(plaintext []byte, rand io.Reader, ops *protocol.Ops) (
 		s.rk, s.cks = s.c.KDFRoot(s.rk, ss)
 		s.own, s.ownStep, s.sendStep = own, s.peerStep+1, s.peerStep+1
 		s.pn, s.ns, s.kemCT = s.ns, 0, ct
-		info.NewStep = true
+		info.NewStep, info.Prev, info.Own = true, s.peer, own.PublicKey()
 		ops.Encrypt++
 		ops.DeriveKeyPair++
 		ops.DeriveSecret++
@@ -287,7 +296,7 @@ func (s *Session) step(h *Header, rand io.Reader, info *RecvInfo, ops *protocol.
 	s.rk, s.cks = s.c.KDFRoot(s.rk, ss)
 	s.own, s.ownStep, s.sendStep = own, s.peerStep+1, s.peerStep+1
 	s.pn, s.ns = s.ns, 0
-	info.NewStep = s.sendStep
+	info.NewStep, info.Prev, info.Own = s.sendStep, s.peer, own.PublicKey()
 	ops.DeriveKeyPair++
 	ops.Encrypt++
 	ops.DeriveSecret++

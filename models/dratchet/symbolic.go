@@ -8,22 +8,14 @@ import "cgkalab/models/protocol"
 // sequence of ratchet steps, so both parties (and the oracle) name them
 // alike without looking at key bytes.
 const (
-	// KindIdentity: member A's identity private key (DH or KEM).
-	KindIdentity = protocol.KindBase + iota
-	// KindSignedPrekey: member A's signed prekey B.
-	KindSignedPrekey
-	// KindOneTime: member A's one-time prekey B.
-	KindOneTime
 	// KindX3DH: pair A's DH(IK_initiator, SPK_responder), what the
 	// initiator's identity key contributes to X3DH's SK (DH mode).
-	KindX3DH
+	KindX3DH = protocol.KindBase + iota
 	// KindRoot: pair A's root key after step B (step 0: X3DH's SK).
 	KindRoot
 	// KindStep: pair A's shared secret of ratchet step B (the DH output,
 	// or the KEM's shared secret).
 	KindStep
-	// KindRatchetKey: pair A's ratchet private key B.
-	KindRatchetKey
 	// KindChain: pair A's chain key of step B>>32 at message B&0xffffffff.
 	KindChain
 	// KindMessage: pair A's message key of step B>>32, message B&0xffffffff.
@@ -31,6 +23,9 @@ const (
 	// KindNext is the first kind free for a protocol built on the mesh.
 	KindNext
 )
+
+// Private keys (identity keys, prekeys, ratchet keys) are named by their
+// public keys (protocol.KeySecret), as every protocol names them.
 
 // Pair names the pair of members a and b, in either order.
 func Pair(a, b protocol.MemberID) uint64 {
@@ -40,23 +35,11 @@ func Pair(a, b protocol.MemberID) uint64 {
 	return uint64(a)<<32 | uint64(b)
 }
 
-func identitySecret(m protocol.MemberID) protocol.Secret {
-	return protocol.Secret{Kind: KindIdentity, A: uint64(m)}
-}
-func signedPrekeySecret(m protocol.MemberID, id uint32) protocol.Secret {
-	return protocol.Secret{Kind: KindSignedPrekey, A: uint64(m), B: uint64(id)}
-}
-func oneTimeSecret(m protocol.MemberID, id uint32) protocol.Secret {
-	return protocol.Secret{Kind: KindOneTime, A: uint64(m), B: uint64(id)}
-}
 func rootSecret(p uint64, k uint32) protocol.Secret {
 	return protocol.Secret{Kind: KindRoot, A: p, B: uint64(k)}
 }
 func stepSecret(p uint64, k uint32) protocol.Secret {
 	return protocol.Secret{Kind: KindStep, A: p, B: uint64(k)}
-}
-func ratchetKeySecret(p uint64, k uint32) protocol.Secret {
-	return protocol.Secret{Kind: KindRatchetKey, A: p, B: uint64(k)}
 }
 
 // ChainSecret names pair p's chain key at pos.
@@ -75,31 +58,32 @@ func MessageSecret(p uint64, pos Pos) protocol.Secret {
 // key is deleted at once), DH3 (the signed prekey) and DH4 (the one-time
 // prekey); in KEM mode from the encapsulations to the responder's identity
 // key and one-time prekey.
-func (c *Crypto) declareSetup(sec *protocol.Security, p uint64, initiator, responder protocol.MemberID, setup Setup) {
+func (c *Crypto) declareSetup(sec *protocol.Security, p uint64, setup Setup) {
 	var from []protocol.Secret
+	spk := protocol.KeySecret(setup.SignedPrekey)
 	if !c.kem() {
 		x := protocol.Secret{Kind: KindX3DH, A: p}
 		sec.Reveals = append(sec.Reveals,
-			protocol.Reveal{From: identitySecret(initiator), To: x},
-			protocol.Reveal{From: signedPrekeySecret(responder, setup.SignedPrekeyID), To: x})
-		from = append(from, x, signedPrekeySecret(responder, setup.SignedPrekeyID))
+			protocol.Reveal{From: protocol.KeySecret(setup.InitiatorIdentity), To: x},
+			protocol.Reveal{From: spk, To: x})
+		from = append(from, x, spk)
 	}
-	from = append(from, identitySecret(responder))
+	from = append(from, protocol.KeySecret(setup.ResponderIdentity))
 	if setup.OneTime {
-		from = append(from, oneTimeSecret(responder, setup.OneTimeID))
+		from = append(from, protocol.KeySecret(setup.OneTimeKey))
 	}
 	sec.Derives = append(sec.Derives, protocol.Derive{To: rootSecret(p, 0), From: from})
 }
 
 // declareStep says how ratchet step k of pair p derives: its shared secret
-// from the previous ratchet key (prev; the signed prekey for step 1) or,
-// in DH mode, from key k; the new root and chain keys from the previous
-// root and that secret together (KDF_RK).
-func (c *Crypto) declareStep(sec *protocol.Security, p uint64, k uint32, prev protocol.Secret) {
+// from the previous ratchet key (prev, a public key: the signed prekey for
+// step 1) or, in DH mode, from step k's own key; the new root and chain
+// keys from the previous root and that secret together (KDF_RK).
+func (c *Crypto) declareStep(sec *protocol.Security, p uint64, k uint32, prev, own []byte) {
 	st := stepSecret(p, k)
-	sec.Reveals = append(sec.Reveals, protocol.Reveal{From: prev, To: st})
+	sec.Reveals = append(sec.Reveals, protocol.Reveal{From: protocol.KeySecret(prev), To: st})
 	if !c.kem() {
-		sec.Reveals = append(sec.Reveals, protocol.Reveal{From: ratchetKeySecret(p, k), To: st})
+		sec.Reveals = append(sec.Reveals, protocol.Reveal{From: protocol.KeySecret(own), To: st})
 	}
 	from := []protocol.Secret{rootSecret(p, k-1), st}
 	sec.Derives = append(sec.Derives,

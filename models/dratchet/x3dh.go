@@ -108,21 +108,25 @@ func (c *Crypto) VerifyBundle(b *PrekeyBundle) error {
 	return nil
 }
 
-// Setup says what a session setup used, for the security bookkeeping.
+// Setup says what a session setup used, for the security bookkeeping:
+// the public keys whose private keys it depends on.
 type Setup struct {
-	SignedPrekeyID uint32
-	OneTime        bool
-	OneTimeID      uint32
+	InitiatorIdentity []byte // the initiator's identity DH key (DH mode)
+	ResponderIdentity []byte // the responder's identity DH or KEM key
+	SignedPrekey      []byte
+	OneTime           bool
+	OneTimeKey        []byte
 }
 
 // Initiate starts a session with the owner of bundle (X3DH, Section 3.3,
 // or its KEM form; see doc.go) and seals plaintext as its first message.
 // The bundle must have been verified.
 func (c *Crypto) Initiate(self *Identity, b *PrekeyBundle, plaintext []byte, rand io.Reader, maxSkip int, ops *protocol.Ops) (*Session, *PairwiseMessage, Setup, error) {
-	setup := Setup{SignedPrekeyID: b.Base.SignedPrekeyID, OneTime: b.OneTime != nil}
+	setup := Setup{InitiatorIdentity: self.IK.PublicKey(), ResponderIdentity: b.Base.IdentityKey,
+		SignedPrekey: b.Base.SignedPrekey, OneTime: b.OneTime != nil}
 	pm := &PreKeyMessage{SignedPrekeyID: b.Base.SignedPrekeyID, HasOneTime: b.OneTime != nil, IdentityKey: c.Public(self)}
 	if b.OneTime != nil {
-		pm.OneTimeID, setup.OneTimeID = b.OneTime.ID, b.OneTime.ID
+		pm.OneTimeID, setup.OneTimeKey = b.OneTime.ID, b.OneTime.Key
 	}
 	ad := append(bytes.Clone(c.Public(self)), c.basePublic(&b.Base)...)
 	var sk []byte
@@ -245,7 +249,7 @@ func (c *Crypto) sharedKey(ikm []byte, label string, ad []byte) []byte {
 // public key the directory lists for the sender; the one-time prekey used
 // is deleted from self on success.
 func (c *Crypto) Respond(self *Identity, pm *PreKeyMessage, initiator []byte, rand io.Reader, maxSkip int, ops *protocol.Ops) (*Session, []byte, Setup, RecvInfo, error) {
-	setup := Setup{SignedPrekeyID: pm.SignedPrekeyID, OneTime: pm.HasOneTime, OneTimeID: pm.OneTimeID}
+	setup := Setup{ResponderIdentity: self.IK.PublicKey(), SignedPrekey: self.SPK.PublicKey(), OneTime: pm.HasOneTime}
 	var info RecvInfo
 	if !bytes.Equal(pm.IdentityKey, initiator) {
 		return nil, nil, setup, info, fmt.Errorf("%w: prekey message from an identity key the directory does not list for its sender", ErrIdentity)
@@ -258,6 +262,7 @@ func (c *Crypto) Respond(self *Identity, pm *PreKeyMessage, initiator []byte, ra
 		if otk = self.OneTime[pm.OneTimeID]; otk == nil {
 			return nil, nil, setup, info, fmt.Errorf("%w: unknown or used one-time prekey %d", ErrNoKey, pm.OneTimeID)
 		}
+		setup.OneTimeKey = otk.PublicKey()
 	}
 	ad := append(bytes.Clone(initiator), c.Public(self)...)
 	var sk []byte

@@ -11,9 +11,11 @@
 //     PreKeyMessages with an empty payload); each responder refills its
 //     one-time prekeys on the server once fewer than half are left (an
 //     outcome "prekeys" of its own). Group creation is every initial
-//     member joining in turn.
+//     member joining in turn, reported as one outcome "create" of the
+//     creator's (every initial member's work and uploads together).
 //   - A removal or a departure needs no cryptography: the others delete
-//     their sessions with the member and stop sending to it.
+//     their sessions with the member (an offline member once it has
+//     processed what it queued) and stop sending to it.
 //   - A send encrypts the payload n−1 times, one RatchetMessage per
 //     recipient, each protected by its own message key.
 //   - An update sends an empty RatchetMessage to every peer. The Double
@@ -65,8 +67,9 @@ var MessageKinds = []string{MsgPrekeyBundle, MsgPrekeys, MsgPrekeyMessage, MsgAp
 // member is one member's queue of messages received while offline; its
 // keys and sessions live in the mesh.
 type member struct {
-	id    protocol.MemberID
-	inbox []queued
+	id     protocol.MemberID
+	inbox  []queued
+	forget []protocol.MemberID // removed peers, whose sessions go once the inbox is processed
 }
 
 type queued struct {
@@ -85,7 +88,8 @@ type Group struct {
 	members map[protocol.MemberID]*member
 	order   []protocol.MemberID // join order
 	outs    []*protocol.Outcome
-	refill  []protocol.MemberID // responders to check for a refill
+	refill  []protocol.MemberID        // responders to check for a refill
+	joining map[protocol.MemberID]bool // added by the intent being applied
 }
 
 // New creates an empty pairwise group; a Create intent populates it.
@@ -111,7 +115,7 @@ func New(env protocol.Env) (protocol.Group, error) {
 	}
 	mesh := dratchet.NewMesh(c, env.Rand)
 	mesh.OneTime, mesh.MaxSkip = opts.OneTimePrekeys, opts.MaxSkip
-	return &Group{env: env, opts: opts, mesh: mesh, members: map[protocol.MemberID]*member{}}, nil
+	return &Group{env: env, opts: opts, mesh: mesh, members: map[protocol.MemberID]*member{}, joining: map[protocol.MemberID]bool{}}, nil
 }
 
 // Epoch implements protocol.Group: the number of membership changes.
@@ -126,6 +130,7 @@ func (g *Group) Mesh() *dratchet.Mesh { return g.mesh }
 // Apply implements protocol.Group.
 func (g *Group) Apply(in protocol.Intent) ([]*protocol.Outcome, error) {
 	g.outs = nil
+	clear(g.joining)
 	if in.Kind != protocol.Create && len(g.members) == 0 {
 		return nil, fmt.Errorf("pairwise: %v before the group exists", in.Kind)
 	}
@@ -214,15 +219,20 @@ func (g *Group) create(in protocol.Intent) error {
 	if err := g.register(in.Actor, out); err != nil {
 		return err
 	}
-	g.emit(out)
+	var rx dratchet.Receivers
 	for _, x := range in.Targets {
 		if g.members[x] != nil || x == in.Actor {
 			return fmt.Errorf("pairwise: member %d created twice", x)
 		}
-		if err := g.setup(x, label(in, "create")); err != nil {
+		if err := g.setup(x, out, &rx); err != nil {
 			return err
 		}
 	}
+	if err := g.refills(out); err != nil {
+		return err
+	}
+	rx.Average(out)
+	g.emit(out)
 	return nil
 }
 
@@ -235,7 +245,14 @@ func (g *Group) join(in protocol.Intent, x protocol.MemberID) error {
 	}
 	g.epoch++
 	g.emit(&protocol.Outcome{Label: label(in, "add"), Actor: in.Actor, Added: []protocol.MemberID{x}})
-	return g.setup(x, "join")
+	out := &protocol.Outcome{Label: "join", Actor: x, Security: &protocol.Security{}}
+	var rx dratchet.Receivers
+	if err := g.setup(x, out, &rx); err != nil {
+		return err
+	}
+	rx.Average(out)
+	g.emit(out)
+	return g.refills(nil)
 }
 
 // register creates x's device and uploads its prekeys.
@@ -249,13 +266,13 @@ func (g *Group) register(x protocol.MemberID, out *protocol.Outcome) error {
 	out.Messages = append(out.Messages, protocol.Message{Kind: MsgPrekeyBundle, Bytes: len(upload), To: []protocol.MemberID{}})
 	g.members[x] = &member{id: x}
 	g.order = append(g.order, x)
+	g.joining[x] = true
 	return nil
 }
 
 // setup has x register and start a session with every other member, each
-// session's first message an empty PreKeyMessage.
-func (g *Group) setup(x protocol.MemberID, lbl string) error {
-	out := &protocol.Outcome{Label: lbl, Actor: x, Security: &protocol.Security{}}
+// session's first message an empty PreKeyMessage, into out.
+func (g *Group) setup(x protocol.MemberID, out *protocol.Outcome, rx *dratchet.Receivers) error {
 	peers := append([]protocol.MemberID(nil), g.order...)
 	if err := g.register(x, out); err != nil {
 		return err
@@ -273,15 +290,12 @@ func (g *Group) setup(x protocol.MemberID, lbl string) error {
 			protocol.Message{Kind: MsgPrekeyMessage, Bytes: len(msg), To: []protocol.MemberID{p}})
 	}
 	out.SenderNanos += g.env.Now() - t0
-	var rx dratchet.Receivers
 	for i, p := range peers {
-		if err := g.deliver(out, &rx, x, p, msgs[i], []byte{}); err != nil {
+		if err := g.deliver(out, rx, x, p, msgs[i], []byte{}); err != nil {
 			return err
 		}
 	}
-	rx.Average(out)
-	g.emit(out)
-	return g.refills()
+	return nil
 }
 
 // remove takes x out: the others drop their sessions with it.
@@ -292,6 +306,13 @@ func (g *Group) remove(actor, x protocol.MemberID, lbl string) {
 	}
 	g.mesh.Remove(x)
 	delete(g.members, x)
+	for _, m := range g.members {
+		if g.online(m.id) && len(m.inbox) == 0 {
+			g.mesh.Forget(m.id, x)
+		} else {
+			m.forget = append(m.forget, x)
+		}
+	}
 	for i, id := range g.order {
 		if id == x {
 			g.order = append(g.order[:i], g.order[i+1:]...)
@@ -353,11 +374,16 @@ func (g *Group) catchUp(id protocol.MemberID) error {
 	return g.sync(id, "sync")
 }
 
-// deliver hands a message to member to: processed now if it is online,
-// queued otherwise.
+// online reports whether member id processes messages now: it is online,
+// or it is joining in the intent being applied (the simulator admits it,
+// and marks it online, once the intent's outcomes are recorded).
+func (g *Group) online(id protocol.MemberID) bool { return g.joining[id] || g.env.Online(id) }
+
+// deliver hands a message to member to: processed now if it is online
+// with nothing queued, queued otherwise (messages are processed in order).
 func (g *Group) deliver(out *protocol.Outcome, rx *dratchet.Receivers, from, to protocol.MemberID, msg, want []byte) error {
 	m := g.members[to]
-	if !g.env.Online(to) {
+	if !g.online(to) || len(m.inbox) > 0 {
 		m.inbox = append(m.inbox, queued{from: from, data: msg, want: want})
 		return nil
 	}
@@ -401,16 +427,24 @@ func (g *Group) sync(id protocol.MemberID, lbl string) error {
 	out.SenderNanos = g.env.Now() - t0
 	out.Verified = out.Processed
 	m.inbox = nil
+	for _, x := range m.forget {
+		g.mesh.Forget(id, x)
+	}
+	m.forget = nil
 	g.emit(out)
-	return g.refills()
+	return g.refills(nil)
 }
 
 // refills has every responder of the operation just emitted refill its
-// one-time prekeys if it is due, each as an outcome of its own.
-func (g *Group) refills() error {
+// one-time prekeys if it is due, each as an outcome of its own, or into
+// one outcome (group creation, one outcome for all its members' work).
+func (g *Group) refills(into *protocol.Outcome) error {
 	ids := g.refill
 	g.refill = nil
 	for _, id := range ids {
+		if g.members[id] == nil {
+			continue
+		}
 		out := &protocol.Outcome{Label: "prekeys", Actor: id}
 		t0 := g.env.Now()
 		refill, err := g.mesh.Refill(id, &out.Sender)
@@ -418,10 +452,18 @@ func (g *Group) refills() error {
 		if err != nil {
 			return fmt.Errorf("pairwise: %w", err)
 		}
-		if refill != nil {
-			out.Messages = []protocol.Message{{Kind: MsgPrekeys, Bytes: len(refill), To: []protocol.MemberID{}}}
-			g.emit(out)
+		if refill == nil {
+			continue
 		}
+		msg := protocol.Message{Kind: MsgPrekeys, Bytes: len(refill), To: []protocol.MemberID{}}
+		if into != nil {
+			into.Messages = append(into.Messages, msg)
+			into.Sender.Add(out.Sender)
+			into.SenderNanos += out.SenderNanos
+			continue
+		}
+		out.Messages = []protocol.Message{msg}
+		g.emit(out)
 	}
 	return nil
 }

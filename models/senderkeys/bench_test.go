@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"cgkalab/bench"
-	"cgkalab/models/senderkeys"
 	"cgkalab/models/protocol"
+	"cgkalab/models/senderkeys"
 )
 
 // benchSizes are the group sizes of BenchmarkOps: 64, or the list in
@@ -62,7 +62,9 @@ func BenchmarkOps(b *testing.B) {
 				{"send", func(i int) protocol.Intent {
 					return protocol.Intent{Kind: protocol.Send, Actor: protocol.MemberID(i % n), Size: 100}
 				}},
-				{"update", func(i int) protocol.Intent { return protocol.Intent{Kind: protocol.Update, Actor: protocol.MemberID(i % n)} }},
+				{"update", func(i int) protocol.Intent {
+					return protocol.Intent{Kind: protocol.Update, Actor: protocol.MemberID(i % n)}
+				}},
 				{"join", func(int) protocol.Intent {
 					next++
 					joined = append(joined, next)

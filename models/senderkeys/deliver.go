@@ -8,11 +8,16 @@ import (
 	"cgkalab/models/protocol"
 )
 
-// deliver hands a message to member to: processed now if it is online,
-// queued otherwise.
+// online reports whether member id processes messages now: it is online,
+// or it is joining in the intent being applied (the simulator admits it,
+// and marks it online, once the intent's outcomes are recorded).
+func (g *Group) online(id protocol.MemberID) bool { return g.joining[id] || g.env.Online(id) }
+
+// deliver hands a message to member to: processed now if it is online
+// with nothing queued, queued otherwise (messages are processed in order).
 func (g *Group) deliver(out *protocol.Outcome, rx *dratchet.Receivers, to protocol.MemberID, it *item) error {
 	m := g.members[to]
-	if !g.env.Online(to) {
+	if !g.online(to) || len(m.inbox) > 0 {
 		m.inbox = append(m.inbox, it)
 		return nil
 	}

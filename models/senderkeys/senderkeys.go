@@ -13,7 +13,9 @@
 //   - A joiner registers its prekeys, sets up a session with every member
 //     (n−1 PreKeyMessages, each carrying its sender key), and each member
 //     sends it its own sender key over the new session (an outcome
-//     "distribute" per member).
+//     "distribute" per member). Group creation is every initial member
+//     joining in turn, reported as one outcome "create" of the creator's
+//     (every initial member's work and uploads together).
 //   - When a member leaves or is removed, every remaining member rotates
 //     (WhatsApp: "all group participants clear their Sender Key and start
 //     over"): a fresh sender key to each of the others, (n−1)(n−2)
@@ -68,7 +70,8 @@ type member struct {
 	own    *senderKey
 	recv   map[protocol.MemberID]*receiverKey
 	inbox  []*item
-	rotate bool // a member left while it was offline: rotate when it syncs
+	rotate bool                // a member left while it was offline: rotate when it syncs
+	forget []protocol.MemberID // removed members, forgotten once the inbox is processed
 }
 
 // item is a message waiting in an offline member's queue: a pairwise
@@ -94,7 +97,8 @@ type Group struct {
 	members map[protocol.MemberID]*member
 	order   []protocol.MemberID // join order
 	outs    []*protocol.Outcome
-	refill  []protocol.MemberID // responders to check for a refill
+	refill  []protocol.MemberID        // responders to check for a refill
+	joining map[protocol.MemberID]bool // added by the intent being applied
 }
 
 // New creates an empty Sender Keys group; a Create intent populates it.
@@ -125,7 +129,7 @@ func New(env protocol.Env) (protocol.Group, error) {
 	mesh := dratchet.NewMesh(c, env.Rand)
 	mesh.OneTime, mesh.MaxSkip = opts.OneTimePrekeys, opts.MaxSkip
 	return &Group{env: env, opts: opts, c: c, mesh: mesh, full: env.Mode == protocol.Full,
-		members: map[protocol.MemberID]*member{}}, nil
+		members: map[protocol.MemberID]*member{}, joining: map[protocol.MemberID]bool{}}, nil
 }
 
 // Epoch implements protocol.Group: the number of membership changes.
@@ -137,6 +141,7 @@ func (g *Group) Members() int { return len(g.members) }
 // Apply implements protocol.Group.
 func (g *Group) Apply(in protocol.Intent) ([]*protocol.Outcome, error) {
 	g.outs = nil
+	clear(g.joining)
 	if in.Kind != protocol.Create && len(g.members) == 0 {
 		return nil, fmt.Errorf("senderkeys: %v before the group exists", in.Kind)
 	}
@@ -233,25 +238,29 @@ func (g *Group) create(in protocol.Intent) error {
 	if len(g.members) > 0 {
 		return errors.New("senderkeys: group created twice")
 	}
-	lbl := label(in, "create")
-	out := &protocol.Outcome{Label: lbl, Actor: in.Actor, Added: in.Targets, Security: &protocol.Security{}}
+	out := &protocol.Outcome{Label: label(in, "create"), Actor: in.Actor, Added: in.Targets, Security: &protocol.Security{}}
 	if err := g.register(in.Actor, in, out); err != nil {
 		return err
 	}
-	g.emit(out)
+	var rx dratchet.Receivers
 	for _, x := range in.Targets {
 		if g.members[x] != nil || x == in.Actor {
 			return fmt.Errorf("senderkeys: member %d created twice", x)
 		}
-		if err := g.setup(x, in, lbl); err != nil {
+		if err := g.setup(x, in, out, &rx); err != nil {
 			return err
 		}
 	}
-	for _, m := range slices.Clone(g.order) {
-		if err := g.distribute(m, lbl); err != nil {
+	for _, m := range g.order {
+		if err := g.sendKey(m, g.missing(m), out, &rx); err != nil {
 			return err
 		}
 	}
+	if err := g.refills(out); err != nil {
+		return err
+	}
+	rx.Average(out)
+	g.emit(out)
 	return nil
 }
 
@@ -264,11 +273,18 @@ func (g *Group) join(in protocol.Intent, x protocol.MemberID) error {
 	}
 	g.epoch++
 	g.emit(&protocol.Outcome{Label: label(in, "add"), Actor: in.Actor, Added: []protocol.MemberID{x}})
-	if err := g.setup(x, in, "join"); err != nil {
+	out := &protocol.Outcome{Label: "join", Actor: x, Security: &protocol.Security{}}
+	var rx dratchet.Receivers
+	if err := g.setup(x, in, out, &rx); err != nil {
+		return err
+	}
+	rx.Average(out)
+	g.emit(out)
+	if err := g.refills(nil); err != nil {
 		return err
 	}
 	for _, m := range g.others(x) {
-		if g.env.Online(m) {
+		if g.online(m) {
 			if err := g.distribute(m, "distribute"); err != nil {
 				return err
 			}
@@ -293,13 +309,13 @@ func (g *Group) register(x protocol.MemberID, in protocol.Intent, out *protocol.
 	out.Messages = append(out.Messages, protocol.Message{Kind: MsgPrekeyBundle, Bytes: len(upload), To: []protocol.MemberID{}})
 	g.members[x] = &member{id: x, own: own, recv: map[protocol.MemberID]*receiverKey{}}
 	g.order = append(g.order, x)
+	g.joining[x] = true
 	return nil
 }
 
 // setup has x register and start a session with every other member, each
-// session's first message carrying x's sender key.
-func (g *Group) setup(x protocol.MemberID, in protocol.Intent, lbl string) error {
-	out := &protocol.Outcome{Label: lbl, Actor: x, Security: &protocol.Security{}}
+// session's first message carrying x's sender key, into out.
+func (g *Group) setup(x protocol.MemberID, in protocol.Intent, out *protocol.Outcome, rx *dratchet.Receivers) error {
 	peers := slices.Clone(g.order)
 	if err := g.register(x, in, out); err != nil {
 		return err
@@ -321,20 +337,16 @@ func (g *Group) setup(x protocol.MemberID, in protocol.Intent, lbl string) error
 			protocol.Message{Kind: MsgPrekeyMessage, Bytes: len(msg), To: []protocol.MemberID{p}})
 	}
 	out.SenderNanos += g.env.Now() - t0
-	var rx dratchet.Receivers
 	for i, p := range peers {
-		if err := g.deliver(out, &rx, p, &item{from: x, pairwise: msgs[i]}); err != nil {
+		if err := g.deliver(out, rx, p, &item{from: x, pairwise: msgs[i]}); err != nil {
 			return err
 		}
 	}
-	rx.Average(out)
-	g.emit(out)
-	return g.refills()
+	return nil
 }
 
-// distribute has m send its current sender key to every member that does
-// not have it yet, as an outcome of its own (none if nobody lacks it).
-func (g *Group) distribute(m protocol.MemberID, lbl string) error {
+// missing lists the members that do not have m's current sender key.
+func (g *Group) missing(m protocol.MemberID) []protocol.MemberID {
 	own := g.members[m].own
 	var to []protocol.MemberID
 	for _, r := range g.others(m) {
@@ -342,19 +354,32 @@ func (g *Group) distribute(m protocol.MemberID, lbl string) error {
 			to = append(to, r)
 		}
 	}
+	return to
+}
+
+// distribute has m send its current sender key to every member that does
+// not have it yet, as an outcome of its own (none if nobody lacks it).
+func (g *Group) distribute(m protocol.MemberID, lbl string) error {
+	to := g.missing(m)
 	if len(to) == 0 {
 		return nil
 	}
-	return g.sendKey(m, to, lbl, nil)
+	out := &protocol.Outcome{Label: lbl, Actor: m, Security: &protocol.Security{}}
+	var rx dratchet.Receivers
+	if err := g.sendKey(m, to, out, &rx); err != nil {
+		return err
+	}
+	rx.Average(out)
+	g.emit(out)
+	return nil
 }
 
 // sendKey sends m's sender key at its current iteration to members to
-// over their pairwise sessions. The pairwise message key reveals the
-// chain key it carries: a distribution over a session the adversary can
-// read gives it the new chain.
-func (g *Group) sendKey(m protocol.MemberID, to []protocol.MemberID, lbl string, refreshed []protocol.MemberID) error {
+// over their pairwise sessions, into out. The pairwise message key
+// reveals the chain key it carries: a distribution over a session the
+// adversary can read gives it the new chain.
+func (g *Group) sendKey(m protocol.MemberID, to []protocol.MemberID, out *protocol.Outcome, rx *dratchet.Receivers) error {
 	own := g.members[m].own
-	out := &protocol.Outcome{Label: lbl, Actor: m, Security: &protocol.Security{}, Refreshed: refreshed}
 	skd := encodeDistribution(own.distribution())
 	chain := chainSecret(m, own.gen, own.iter)
 	msgs := make([][]byte, len(to))
@@ -369,15 +394,12 @@ func (g *Group) sendKey(m protocol.MemberID, to []protocol.MemberID, lbl string,
 		out.Security.Reveals = append(out.Security.Reveals, protocol.Reveal{From: key, To: chain})
 		out.Messages = append(out.Messages, protocol.Message{Kind: MsgSenderKey, Bytes: len(msg), To: []protocol.MemberID{r}})
 	}
-	out.SenderNanos = g.env.Now() - t0
-	var rx dratchet.Receivers
+	out.SenderNanos += g.env.Now() - t0
 	for i, r := range to {
-		if err := g.deliver(out, &rx, r, &item{from: m, pairwise: msgs[i]}); err != nil {
+		if err := g.deliver(out, rx, r, &item{from: m, pairwise: msgs[i]}); err != nil {
 			return err
 		}
 	}
-	rx.Average(out)
-	g.emit(out)
 	return nil
 }
 
@@ -390,14 +412,15 @@ func (g *Group) rotate(m protocol.MemberID, in protocol.Intent, lbl string) erro
 	if err != nil {
 		return err
 	}
-	nanos := g.env.Now() - t0
 	mm.own, mm.rotate = own, false
-	if err := g.sendKey(m, g.others(m), lbl, []protocol.MemberID{m}); err != nil {
+	out := &protocol.Outcome{Label: lbl, Actor: m, Security: &protocol.Security{}, Refreshed: []protocol.MemberID{m},
+		Sender: ops, SenderNanos: g.env.Now() - t0}
+	var rx dratchet.Receivers
+	if err := g.sendKey(m, g.others(m), out, &rx); err != nil {
 		return err
 	}
-	out := g.outs[len(g.outs)-1]
-	out.Sender.Add(ops)
-	out.SenderNanos += nanos
+	rx.Average(out)
+	g.emit(out)
 	return nil
 }
 
@@ -414,9 +437,11 @@ func (g *Group) removeAll(in protocol.Intent, actor protocol.MemberID, targets [
 		delete(g.members, x)
 		g.order = slices.DeleteFunc(g.order, func(id protocol.MemberID) bool { return id == x })
 		for _, m := range g.members {
-			delete(m.recv, x)
 			delete(m.own.to, x)
-			m.inbox = slices.DeleteFunc(m.inbox, func(it *item) bool { return it.from == x })
+			m.forget = append(m.forget, x)
+			if g.online(m.id) && len(m.inbox) == 0 {
+				g.forget(m)
+			}
 		}
 		g.epoch++
 		g.emit(&protocol.Outcome{Label: lbl, Actor: actor, Removed: []protocol.MemberID{x}})
@@ -426,7 +451,7 @@ func (g *Group) removeAll(in protocol.Intent, actor protocol.MemberID, targets [
 		return nil
 	}
 	for _, m := range slices.Clone(g.order) {
-		if !g.env.Online(m) {
+		if !g.online(m) {
 			g.members[m].rotate = true
 			continue
 		}
@@ -508,7 +533,7 @@ func (g *Group) sampled(sender protocol.MemberID) map[protocol.MemberID]bool {
 	n := len(g.order)
 	for tries := 0; len(out) < g.env.Sample && tries < 4*g.env.Sample+32 && n > 1; tries++ {
 		id := g.order[g.env.Pick.IntN(n)]
-		if id != sender && g.env.Online(id) {
+		if id != sender && g.online(id) && len(g.members[id].inbox) == 0 {
 			out[id] = true
 		}
 	}
@@ -527,13 +552,16 @@ func (g *Group) sync(id protocol.MemberID, in protocol.Intent, lbl string) error
 		}
 		if it.pairwise != nil || it.group != nil {
 			out.Processed++
+		} else {
+			out.Unsimulated = true // followed, not decrypted: its work is absent
 		}
 	}
 	out.SenderNanos = g.env.Now() - t0
 	out.Verified = out.Processed
 	m.inbox = nil
+	g.forget(m)
 	g.emit(out)
-	if err := g.refills(); err != nil {
+	if err := g.refills(nil); err != nil {
 		return err
 	}
 	if m.rotate {
@@ -544,9 +572,20 @@ func (g *Group) sync(id protocol.MemberID, in protocol.Intent, lbl string) error
 	return g.distribute(id, "distribute")
 }
 
+// forget has m drop what it kept of removed members: their sender keys
+// and sessions, once it has processed what it received from them.
+func (g *Group) forget(m *member) {
+	for _, x := range m.forget {
+		delete(m.recv, x)
+		g.mesh.Forget(m.id, x)
+	}
+	m.forget = nil
+}
+
 // refills has every responder of the operation just emitted refill its
-// one-time prekeys if it is due, each as an outcome of its own.
-func (g *Group) refills() error {
+// one-time prekeys if it is due, each as an outcome of its own, or into
+// one outcome (group creation, one outcome for all its members' work).
+func (g *Group) refills(into *protocol.Outcome) error {
 	ids := g.refill
 	g.refill = nil
 	for _, id := range ids {
@@ -560,10 +599,18 @@ func (g *Group) refills() error {
 		if err != nil {
 			return fmt.Errorf("senderkeys: %w", err)
 		}
-		if refill != nil {
-			out.Messages = []protocol.Message{{Kind: MsgPrekeys, Bytes: len(refill), To: []protocol.MemberID{}}}
-			g.emit(out)
+		if refill == nil {
+			continue
 		}
+		msg := protocol.Message{Kind: MsgPrekeys, Bytes: len(refill), To: []protocol.MemberID{}}
+		if into != nil {
+			into.Messages = append(into.Messages, msg)
+			into.Sender.Add(out.Sender)
+			into.SenderNanos += out.SenderNanos
+			continue
+		}
+		out.Messages = []protocol.Message{msg}
+		g.emit(out)
 	}
 	return nil
 }
