@@ -2,7 +2,9 @@ package senderkeys_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
+	"time"
 
 	"cgkalab/models/protocol"
 	"cgkalab/models/senderkeys"
@@ -158,5 +160,23 @@ func TestPeriodicRotation(t *testing.T) {
 		if want := i == 3 || i == 6; rotated != want {
 			t.Errorf("send %d: rotated %v, want %v", i, rotated, want)
 		}
+	}
+}
+
+// Periodic rotation by age: a key at least RotateEvery old is rotated
+// before the next send (the harness's clock moves a minute per intent).
+func TestPeriodicRotationByAge(t *testing.T) {
+	opts := senderkeys.DefaultOptions()
+	opts.RotateEvery = 5 * time.Minute
+	h := newHarness(t, 1, 3, opts) // created at 1m
+	var rotatedAt []int
+	for i := range 12 {
+		outs := h.do(protocol.Intent{Kind: protocol.Send, Actor: 0, Size: 5}) // at 2m, 3m, ...
+		if count(outs, "rotate") == 1 {
+			rotatedAt = append(rotatedAt, i+2)
+		}
+	}
+	if want := []int{6, 11}; !slices.Equal(rotatedAt, want) {
+		t.Errorf("rotated at minutes %v, want %v", rotatedAt, want)
 	}
 }
