@@ -5,8 +5,8 @@ import (
 	"reflect"
 	"testing"
 
-	"cgkalab/models/protocol"
 	"cgkalab/models/pairwise"
+	"cgkalab/models/protocol"
 	"cgkalab/sim"
 	"cgkalab/sim/driver"
 	"cgkalab/sim/network"
