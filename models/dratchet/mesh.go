@@ -223,6 +223,9 @@ func (m *Mesh) Decrypt(to, from protocol.MemberID, data []byte, sec *protocol.Se
 // what it received from it.
 func (m *Mesh) Remove(id protocol.MemberID) {
 	delete(m.devices, id)
+	if l := m.dir[id]; l != nil {
+		l.oneTime = nil // nobody starts a session with a departed member
+	}
 }
 
 // Forget has member a delete its session with b.
