@@ -27,13 +27,16 @@ const FormatVersion = 1
 
 // Record is the content of a run's JSON file: what ran and what it cost.
 type Record struct {
-	Format     int     `json:"format"`
-	Version    string  `json:"cgkalab_version"`
-	Experiment string  `json:"experiment"`
-	Run        string  `json:"run"`
-	Index      int     `json:"index"` // position among the experiment's runs, from 0
-	Seed       uint64  `json:"seed"`
-	Params     []Param `json:"params"`
+	Format     int    `json:"format"`
+	Version    string `json:"cgkalab_version"`
+	Experiment string `json:"experiment"`
+	// Description is the experiment file's description: the question the
+	// experiment asks, for reports.
+	Description string  `json:"description,omitempty"`
+	Run         string  `json:"run"`
+	Index       int     `json:"index"` // position among the experiment's runs, from 0
+	Seed        uint64  `json:"seed"`
+	Params      []Param `json:"params"`
 	// Config is the resolved configuration as encoding/json writes
 	// driver.Config (times in virtual nanoseconds).
 	Config  driver.Config `json:"config"`

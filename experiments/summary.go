@@ -134,8 +134,25 @@ var summaryStats = []struct {
 	{"receiver_cpu_ns_mean", func(k *KindSummary) float64 { return k.ReceiverCPU.Mean }},
 }
 
+// kmColumns are a Kaplan–Meier median and its interval limits in
+// seconds: "inf" where not reached (the time lies beyond the run's end),
+// empty without an estimate.
+func kmColumns(m *KMMedian) []string {
+	if m == nil {
+		return []string{"", "", ""}
+	}
+	col := func(v *float64) string {
+		if v == nil {
+			return "inf"
+		}
+		return formatFloat(*v)
+	}
+	return []string{col(m.Median), col(m.Lower), col(m.Upper)}
+}
+
 // WriteSummary writes one CSV row per record: the run, its params (one
-// column per swept key), mode and totals, then per event kind (every kind
+// column per swept key), mode and totals, security (healing as a
+// Kaplan–Meier median with its interval), then per event kind (every kind
 // any run has, sorted) its count and mean and p90 bytes.
 func WriteSummary(w io.Writer, recs []*Record) error {
 	var keys, kinds []string
@@ -157,7 +174,7 @@ func WriteSummary(w io.Writer, recs []*Record) error {
 	header = append(header, "mode", "initial_members", "duration_s", "events", "final_members", "final_epoch",
 		"bytes_up_total", "bytes_down_total", "commits",
 		"compromises", "exposed_epoch_share", "exposed_message_share", "excess_exposed_epochs",
-		"healing_s_p50", "healing_s_p90", "fs_window_s_p50", "fs_window_s_p90")
+		"healing_km_median_s", "healing_km_lower_s", "healing_km_upper_s", "healing_censored", "fs_window_s_p50", "fs_window_s_p90")
 	for _, k := range kinds {
 		for _, s := range summaryStats {
 			header = append(header, k+"_"+s.name)
@@ -183,10 +200,11 @@ func WriteSummary(w io.Writer, recs []*Record) error {
 			itoa(s.Events), itoa(s.FinalMembers), itoa(s.FinalEpoch),
 			itoa(s.BytesUp), itoa(s.BytesDown), itoa(s.Kind("commit").Count))
 		if sec := r.Security; sec != nil {
-			row = append(row, itoa(sec.Compromises), formatFloat(sec.EpochShare), formatFloat(sec.MessageShare), itoa(sec.ExcessEpochs),
-				formatFloat(sec.HealingSeconds.P50), formatFloat(sec.HealingSeconds.P90), formatFloat(sec.FSWindowSeconds.P50), formatFloat(sec.FSWindowSeconds.P90))
+			row = append(row, itoa(sec.Compromises), formatFloat(sec.EpochShare), formatFloat(sec.MessageShare), itoa(sec.ExcessEpochs))
+			row = append(row, kmColumns(sec.HealingKM)...)
+			row = append(row, itoa(sec.Censored), formatFloat(sec.FSWindowSeconds.P50), formatFloat(sec.FSWindowSeconds.P90))
 		} else {
-			row = append(row, "0", "", "", "", "", "", "", "")
+			row = append(row, "0", "", "", "", "", "", "", "", "", "")
 		}
 		for _, k := range kinds {
 			ks := s.Kind(k)

@@ -6,7 +6,6 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg/draw"
 )
 
 // HistorySeries is one benchmark's value in each result file of a
@@ -37,8 +36,13 @@ func History(title, yLabel string, labels []string, series []HistorySeries, st S
 	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = -1, -0.5 // right end under the tick
 	p.X.Min, p.X.Max = -0.5, float64(len(labels))-0.5
 
+	var names []string
+	for _, s := range series {
+		names = append(names, s.Name)
+	}
+	styles := NewStyles(st, names...)
 	var all []plotter.XYs
-	for i, s := range series {
+	for _, s := range series {
 		if len(s.Values) != len(labels) {
 			return nil, errors.New("plots: a history series needs one value per file")
 		}
@@ -55,10 +59,8 @@ func History(title, yLabel string, labels []string, series []HistorySeries, st S
 		if err != nil {
 			return nil, err
 		}
-		sc.GlyphStyle.Color, sc.GlyphStyle.Radius = st.color(i), 2*st.PointRadius
-		// Past the palette, colours repeat with another glyph.
-		glyphs := []draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.SquareGlyph{}, draw.CrossGlyph{}}
-		sc.GlyphStyle.Shape = glyphs[i/max(1, len(st.Colors))%len(glyphs)]
+		ss := styles.Of(s.Name)
+		sc.GlyphStyle = ss.Points(2 * st.PointRadius)
 		p.Add(sc)
 		p.Legend.Add(s.Name, sc)
 		for _, seg := range segments(xys) {
@@ -66,7 +68,7 @@ func History(title, yLabel string, labels []string, series []HistorySeries, st S
 			if err != nil {
 				return nil, err
 			}
-			l.LineStyle = lineStyle(st, i)
+			l.LineStyle = ss.Line(st.LineWidth)
 			p.Add(l)
 		}
 	}
@@ -75,11 +77,9 @@ func History(title, yLabel string, labels []string, series []HistorySeries, st S
 		p.Title.Text += " (no values)"
 		return p, nil
 	}
-	// Room above the data for a legend of one row per series.
-	share := min(0.7, 0.03+0.05*float64(len(series)))
-	room := max(legendRoom, share/(1-share))
-	if !(lo > 0 && hi/lo >= 100 && setLog(&p.Y, lo, hi, room)) {
-		setLinear(&p.Y, lo, hi, room)
+	// The legend goes below the plot area (Save), so the data need no room.
+	if !(lo > 0 && hi/lo >= 100 && setLog(&p.Y, lo, hi, 0.05)) {
+		setLinear(&p.Y, lo, hi, 0.05)
 	}
 	return p, nil
 }

@@ -132,6 +132,7 @@ Usage:
 Commands:
   run         run an experiment (default: the built-in one) and write results and figures
   merge       join the runs that sharded 'run --shard i/N' processes wrote
+  report      write an HTML and a Markdown report of a results folder
   bench       benchmarks (tree, sim) in Go benchmark format; compare and history of result files
   conformance run the official MLS test vectors found in a directory
   sizes       exact wire sizes of MLS messages per cipher suite and group size
@@ -164,6 +165,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return runRun(ctx, rest, stdout, stderr)
 	case "merge":
 		return runMerge(rest, stdout, stderr)
+	case "report":
+		return runReport(rest, stdout, stderr)
 	case "bench":
 		return runBench(rest, stdout, stderr)
 	case "conformance":

@@ -12,6 +12,7 @@ import (
 
 	"cgkalab/experiments"
 	"cgkalab/plots"
+	"cgkalab/plots/report"
 )
 
 const mergeUsage = `usage: cgkalab merge [--experiment FILE] [--no-plots] DIR [SHARDDIR...]
@@ -86,7 +87,11 @@ func runMerge(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("merge: %w", err)
 	}
 	fmt.Fprintf(stderr, "merged %d runs into %s\n", len(recs), out)
-	if err := drawOutputs(out, recs, *noPlots, stderr); err != nil {
+	description := ""
+	if spec != nil {
+		description = spec.Description
+	}
+	if err := drawOutputs(out, recs, *noPlots, description, stderr); err != nil {
 		return err
 	}
 	printSummary(stdout, &experiments.Spec{Name: recs[0].Experiment}, out, recs)
@@ -96,23 +101,18 @@ func runMerge(args []string, stdout, stderr io.Writer) error {
 // drawOutputs draws what an experiment folder shows beyond its runs and
 // summary.csv: the figures, and the report once it exists. A run of a
 // whole experiment and a merge both end here, so both show the same.
-func drawOutputs(dir string, recs []*experiments.Record, noPlots bool, stderr io.Writer) error {
-	if !noPlots {
-		st := plots.DefaultStyle()
-		plotDir := filepath.Join(dir, "plots")
-		files, err := plots.Run(dir, plotDir, st)
-		if err != nil {
-			return fmt.Errorf("figures: %w", err)
-		}
-		fmt.Fprintf(stderr, "wrote %d figures under %s\n", len(files), plotDir)
-		if err := pruneFigures(plotDir, files, st.Formats, stderr); err != nil {
-			return err
-		}
+func drawOutputs(dir string, recs []*experiments.Record, noPlots bool, description string, stderr io.Writer) error {
+	if noPlots {
+		return nil
 	}
-	// REPORT: the experiment's report is written here, from dir and recs,
-	// after the figures it shows: the one call site for run and merge.
-	_ = recs
-	return nil
+	st := plots.DefaultStyle()
+	plotDir := filepath.Join(dir, report.PlotsDir)
+	reports, files, err := report.WriteAll(dir, report.Options{Style: &st, Description: description})
+	if err != nil {
+		return fmt.Errorf("figures and report: %w", err)
+	}
+	fmt.Fprintf(stderr, "wrote %d figures under %s and %s\n", len(files), plotDir, strings.Join(reports, ", "))
+	return pruneFigures(plotDir, files, st.Formats, stderr)
 }
 
 // pruneFigures removes the figures in plotDir that this drawing did not

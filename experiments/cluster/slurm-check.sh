@@ -189,6 +189,10 @@ while read -r f; do
       cmp -s <(drop_cpu_columns "$a/$f") <(drop_cpu_columns "$b/$f") && apart=$((apart + 1)) || { echo "differs: $f" >&2; differ=1; } ;;
     *.json)
       cmp -s <(drop_cpu_fields "$a/$f") <(drop_cpu_fields "$b/$f") && apart=$((apart + 1)) || { echo "differs: $f" >&2; differ=1; } ;;
+    ./report.html | ./report.md)
+      # Drawn from the records and figures compared here; their tables show
+      # CPU time, so they must only exist and not be empty.
+      [ -s "$b/$f" ] && apart=$((apart + 1)) || { echo "empty: $f" >&2; differ=1; } ;;
     *)
       cmp -s "$a/$f" "$b/$f" && exact=$((exact + 1)) || { echo "differs: $f" >&2; differ=1; } ;;
   esac
