@@ -8,15 +8,35 @@ import (
 	"cgkalab/models/suite"
 )
 
-// SizeRow is one kind of message of one operation of a group protocol:
-// Count messages of Bytes each, measured on real encodings (ECDSA suites'
-// DER signatures vary by a byte or two from message to message).
+// SizeRow is the wire cost of one message kind in one operation, as the
+// other protocols' Sizes report it: Count messages of that kind in all,
+// of Bytes bytes together, in a group of N members before the operation.
 type SizeRow struct {
-	Operation string // "join", "send", "update", "leave", "rotate", ...
-	Kind      string // the message kind (the results' byte column)
-	Message   string // what the message is
-	Count     int    // messages of the operation at the group size asked
-	Bytes     int    // encoded bytes of one message
+	Operation string // create, add, remove, send, update, refill
+	Message   string // the message kind
+	N         int
+	Count     int
+	Bytes     int
+}
+
+// Tally sums rows by operation and kind, in order of first use; rows of
+// one kind with several message shapes (an upload and the bundles
+// fetched) become one row.
+func Tally(rows []SizeRow) []SizeRow {
+	var out []SizeRow
+	index := map[[2]string]int{}
+	for _, r := range rows {
+		k := [2]string{r.Operation, r.Message}
+		i, ok := index[k]
+		if !ok {
+			i = len(out)
+			index[k] = i
+			out = append(out, SizeRow{Operation: r.Operation, Message: r.Message, N: r.N})
+		}
+		out[i].Count += r.Count
+		out[i].Bytes += r.Bytes
+	}
+	return out
 }
 
 // Samples are the encoded sizes of real pairwise messages of a suite.

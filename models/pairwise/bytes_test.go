@@ -88,7 +88,7 @@ func sizesTotal(rows []pairwise.SizeRow, op string) map[string]int {
 	out := map[string]int{}
 	for _, r := range rows {
 		if r.Operation == op && r.Count > 0 {
-			out[r.Kind] += r.Count * r.Bytes
+			out[r.Message] += r.Bytes
 		}
 	}
 	return out
@@ -120,7 +120,7 @@ func TestExactBytes(t *testing.T) {
 			opts := pairwise.DefaultOptions()
 			opts.OneTimePrekeys = 2*n + 2 // no refill falls due in this test
 			h := newHarness(t, k.suite, n, opts)
-			rows, err := pairwise.Sizes(suite.ID(k.suite), n, s, opts)
+			rows, err := pairwise.SizesWith(k.suite, []int{n}, s, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,6 +137,10 @@ func TestExactBytes(t *testing.T) {
 					t.Errorf("%s: Sizes gives %v, closed form %v", op, rows, want)
 				}
 			}
+			pairs := n * (n - 1) / 2
+			uploads, pre := n*k.upload(opts.OneTimePrekeys), pairs*k.prekey(0)
+			check("create", h.log[0].outs, map[string]int{pairwise.MsgPrekeyBundle: uploads + pairs*k.bundle(),
+				pairwise.MsgPrekeyMessage: pre}, uploads+pre, pairs*k.bundle()+pre)
 			app := (n - 1) * k.ratchet(s)
 			check("send", h.do(protocol.Intent{Kind: protocol.Send, Actor: 1, Size: s}),
 				map[string]int{pairwise.MsgApplication: app}, app, app)
@@ -145,9 +149,9 @@ func TestExactBytes(t *testing.T) {
 				map[string]int{pairwise.MsgPairwise: upd}, upd, upd)
 			joinOuts := h.do(protocol.Intent{Kind: protocol.Join, Actor: 0, Targets: []protocol.MemberID{protocol.MemberID(n)}})
 			bundles, pre := k.upload(opts.OneTimePrekeys)+n*k.bundle(), n*k.prekey(0)
-			check("join", joinOuts, map[string]int{pairwise.MsgPrekeyBundle: bundles, pairwise.MsgPrekeyMessage: pre},
+			check("add", joinOuts, map[string]int{pairwise.MsgPrekeyBundle: bundles, pairwise.MsgPrekeyMessage: pre},
 				k.upload(opts.OneTimePrekeys)+pre, n*k.bundle()+pre)
-			check("leave", h.do(protocol.Intent{Kind: protocol.Leave, Actor: 3, Targets: []protocol.MemberID{3}}),
+			check("remove", h.do(protocol.Intent{Kind: protocol.Leave, Actor: 3, Targets: []protocol.MemberID{3}}),
 				map[string]int{}, 0, 0)
 		})
 	}

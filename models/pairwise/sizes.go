@@ -7,25 +7,29 @@ import (
 	"cgkalab/models/suite"
 )
 
-// SizeRow is one kind of message of one operation.
+// SizeRow is the wire cost of one message kind in one operation.
 type SizeRow = dratchet.SizeRow
 
-// Sizes lists the messages of each operation of a pairwise group of n
-// members (n before a join) sending payload-byte messages, with the bytes
-// of each measured on real encodings of the suite; an operation's bytes
-// are the sum of Count × Bytes over its rows (TestExactBytes holds this
-// equal to what the group sends). A refill is due once per
-// RefillKeys(one_time_prekeys) sessions a member answers.
-func Sizes(id suite.ID, n, payload int, opts Options) ([]SizeRow, error) {
-	if n < 2 {
-		return nil, fmt.Errorf("pairwise sizes: n = %d, want at least 2", n)
-	}
+// Sizes lists the bytes of each operation of a pairwise group of each
+// size n in ns (the size before the operation), with the default options
+// and application messages of payload bytes: create (n members), add
+// (one member), remove (nothing is sent), send, update, and a refill of
+// one-time prekeys (due once per RefillKeys(100) sessions a member
+// answers). The figures are counts times the bytes of real messages of
+// the suite (one upload, bundle, PreKeyMessage and RatchetMessage each);
+// TestExactBytes holds them equal to what real groups send.
+func Sizes(suiteID uint16, ns []int, payload int) ([]SizeRow, error) {
+	return SizesWith(suiteID, ns, payload, DefaultOptions())
+}
+
+// SizesWith is Sizes with the given options.
+func SizesWith(suiteID uint16, ns []int, payload int, opts Options) ([]SizeRow, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	s, err := dratchet.NewSamples(id, opts.OneTimePrekeys)
+	s, err := dratchet.NewSamples(suite.ID(suiteID), opts.OneTimePrekeys)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("pairwise sizes: %w", err)
 	}
 	pre, err := s.PreKey(0)
 	if err != nil {
@@ -43,17 +47,23 @@ func Sizes(id suite.ID, n, payload int, opts Options) ([]SizeRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []SizeRow{
-		row("join", MsgPrekeyBundle, fmt.Sprintf("PrekeyUpload (%d one-time prekeys)", opts.OneTimePrekeys), 1, s.Upload),
-		row("join", MsgPrekeyBundle, "PrekeyBundle fetched", n, s.Bundle),
-		row("join", MsgPrekeyMessage, "PreKeyMessage, empty", n, pre),
-		row("send", MsgApplication, fmt.Sprintf("RatchetMessage, %d-byte payload", payload), n-1, app),
-		row("update", MsgPairwise, "RatchetMessage, empty", n-1, empty),
-		row("leave", "", "none: peers stop sending", 0, 0),
-		row("refill", MsgPrekeys, fmt.Sprintf("PrekeyRefill (%d one-time prekeys)", dratchet.RefillKeys(opts.OneTimePrekeys)), 1, refill),
-	}, nil
-}
-
-func row(op, kind, msg string, count, bytes int) SizeRow {
-	return SizeRow{Operation: op, Kind: kind, Message: msg, Count: count, Bytes: bytes}
+	var rows []SizeRow
+	for _, n := range ns {
+		if n < 2 {
+			return nil, fmt.Errorf("pairwise sizes: n = %d, want at least 2", n)
+		}
+		pairs := n * (n - 1) / 2
+		rows = append(rows,
+			SizeRow{Operation: "create", Message: MsgPrekeyBundle, N: n, Count: n, Bytes: n * s.Upload},
+			SizeRow{Operation: "create", Message: MsgPrekeyBundle, N: n, Count: pairs, Bytes: pairs * s.Bundle},
+			SizeRow{Operation: "create", Message: MsgPrekeyMessage, N: n, Count: pairs, Bytes: pairs * pre},
+			SizeRow{Operation: "add", Message: MsgPrekeyBundle, N: n, Count: 1, Bytes: s.Upload},
+			SizeRow{Operation: "add", Message: MsgPrekeyBundle, N: n, Count: n, Bytes: n * s.Bundle},
+			SizeRow{Operation: "add", Message: MsgPrekeyMessage, N: n, Count: n, Bytes: n * pre},
+			SizeRow{Operation: "remove", Message: "none", N: n},
+			SizeRow{Operation: "send", Message: MsgApplication, N: n, Count: n - 1, Bytes: (n - 1) * app},
+			SizeRow{Operation: "update", Message: MsgPairwise, N: n, Count: n - 1, Bytes: (n - 1) * empty},
+			SizeRow{Operation: "refill", Message: MsgPrekeys, N: n, Count: 1, Bytes: refill})
+	}
+	return dratchet.Tally(rows), nil
 }

@@ -91,7 +91,7 @@ func sizesTotal(rows []senderkeys.SizeRow, op string) map[string]int {
 	out := map[string]int{}
 	for _, r := range rows {
 		if r.Operation == op && r.Count > 0 {
-			out[r.Kind] += r.Count * r.Bytes
+			out[r.Message] += r.Bytes
 		}
 	}
 	return out
@@ -127,7 +127,7 @@ func TestExactBytes(t *testing.T) {
 				if up != wantUp || down != wantDown {
 					t.Errorf("%s: up %d down %d, closed form %d and %d", op, up, down, wantUp, wantDown)
 				}
-				rows, err := senderkeys.Sizes(suite.ID(k.suite), size, s, opts)
+				rows, err := senderkeys.SizesWith(k.suite, []int{size}, s, opts)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -135,6 +135,10 @@ func TestExactBytes(t *testing.T) {
 					t.Errorf("%s: Sizes gives %v, closed form %v", op, rows, want)
 				}
 			}
+			pairs := n * (n - 1) / 2
+			uploads, pre, dist := n*k.upload(opts.OneTimePrekeys), pairs*k.prekey(k.distribution()), pairs*k.ratchet(k.distribution())
+			check("create", n, h.log[0].outs, map[string]int{senderkeys.MsgPrekeyBundle: uploads + pairs*k.bundle(),
+				senderkeys.MsgPrekeyMessage: pre, senderkeys.MsgSenderKey: dist}, uploads+pre+dist, pairs*k.bundle()+pre+dist)
 			app := k.message(s)
 			check("send", n, h.do(protocol.Intent{Kind: protocol.Send, Actor: 1, Size: s}),
 				map[string]int{senderkeys.MsgApplication: app}, app, (n-1)*app)
@@ -144,11 +148,11 @@ func TestExactBytes(t *testing.T) {
 			joinOuts := h.do(protocol.Intent{Kind: protocol.Join, Actor: 0, Targets: []protocol.MemberID{protocol.MemberID(n)}})
 			upload, bundles := k.upload(opts.OneTimePrekeys), n*k.bundle()
 			pre, keys := n*k.prekey(k.distribution()), n*k.ratchet(k.distribution())
-			check("join", n, joinOuts, map[string]int{senderkeys.MsgPrekeyBundle: upload + bundles,
+			check("add", n, joinOuts, map[string]int{senderkeys.MsgPrekeyBundle: upload + bundles,
 				senderkeys.MsgPrekeyMessage: pre, senderkeys.MsgSenderKey: keys}, upload+pre+keys, bundles+pre+keys)
 			N := n + 1
 			leave := (N - 1) * (N - 2) * k.ratchet(k.distribution())
-			check("leave", N, h.do(protocol.Intent{Kind: protocol.Leave, Actor: 3, Targets: []protocol.MemberID{3}}),
+			check("remove", N, h.do(protocol.Intent{Kind: protocol.Leave, Actor: 3, Targets: []protocol.MemberID{3}}),
 				map[string]int{senderkeys.MsgSenderKey: leave}, leave, leave)
 		})
 	}

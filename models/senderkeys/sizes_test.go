@@ -15,11 +15,11 @@ import (
 func TestSizesEverySuite(t *testing.T) {
 	for _, s := range suite.All() {
 		t.Run(fmt.Sprintf("suite=%#04x", uint16(s.ID)), func(t *testing.T) {
-			sk, err := senderkeys.Sizes(s.ID, 64, 100, senderkeys.DefaultOptions())
+			sk, err := senderkeys.Sizes(uint16(s.ID), []int{8, 64}, 100)
 			if err != nil {
 				t.Fatal(err)
 			}
-			pw, err := pairwise.Sizes(s.ID, 64, 100, pairwise.DefaultOptions())
+			pw, err := pairwise.Sizes(uint16(s.ID), []int{8, 64}, 100)
 			if err != nil {
 				t.Fatal(err)
 			}
