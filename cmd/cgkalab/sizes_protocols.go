@@ -9,6 +9,8 @@ import (
 	"text/tabwriter"
 
 	"cgkalab/models/mlsarchive"
+	"cgkalab/models/pairwise"
+	"cgkalab/models/senderkeys"
 	"cgkalab/models/static"
 )
 
@@ -31,6 +33,22 @@ var protocolSizes = []struct {
 		var out []opSize
 		for _, r := range rows {
 			out = append(out, opSize{"mls-archive (beyond mls)", r.Operation, r.Message, r.N, r.Count, r.Bytes})
+		}
+		return out, err
+	}},
+	{"senderkeys", func(s uint16, ns []int, payload int) ([]opSize, error) {
+		rows, err := senderkeys.Sizes(s, ns, payload)
+		var out []opSize
+		for _, r := range rows {
+			out = append(out, opSize{"senderkeys", r.Operation, r.Message, r.N, r.Count, r.Bytes})
+		}
+		return out, err
+	}},
+	{"pairwise", func(s uint16, ns []int, payload int) ([]opSize, error) {
+		rows, err := pairwise.Sizes(s, ns, payload)
+		var out []opSize
+		for _, r := range rows {
+			out = append(out, opSize{"pairwise", r.Operation, r.Message, r.N, r.Count, r.Bytes})
 		}
 		return out, err
 	}},
