@@ -20,6 +20,9 @@ table to stdout.
 `
 
 func runBench(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "peers" {
+		return runPeers(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "tree" {
 		fmt.Fprint(stderr, benchUsage)
 		return usageError{"bench: expected subcommand tree"}
