@@ -48,7 +48,7 @@ func TestReadResultsMalformed(t *testing.T) {
 	}{
 		{"not json", lines(metaLine, "bench peers: progress on the wrong stream", doneLine), "line 2: invalid character"},
 		{"truncated object", lines(metaLine, `{"type":"result","scenario":"built"`), "line 2: unexpected EOF"},
-		{"two values", lines(metaLine+" "+doneLine), "line 1: more than one JSON value"},
+		{"two values", lines(metaLine + " " + doneLine), "line 1: more than one JSON value"},
 		{"unknown field", lines(metaLine, `{"type":"done","extra":1}`), `line 2: json: unknown field "extra"`},
 		{"unknown type", lines(metaLine, `{"type":"row"}`, doneLine), `line 2: unknown line type "row"`},
 		{"no meta", lines(buildLine, doneLine), "line 1: result before the meta line"},
