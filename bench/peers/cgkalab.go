@@ -45,11 +45,12 @@ type group struct {
 	s                        *suite.Suite
 	kps                      []*mls.KeyPackageBundle
 	receiver, sender, puppet *mls.Group
+	welcome                  []byte // the build's Welcome
 	rng                      io.Reader
 }
 
-func runSize(s *suite.Suite, n, runs int, progress io.Writer) ([]Result, error) {
-	fmt.Fprintf(progress, "bench peers: cgkalab n=%d: generating %d KeyPackages\n", n, n)
+// newGroup makes n members' KeyPackages from a fixed seed.
+func newGroup(s *suite.Suite, n int) (*group, error) {
 	rng := rand.NewChaCha8([32]byte{'p', 'e', 'e', 'r', 's'})
 	kps := make([]*mls.KeyPackageBundle, n)
 	for i := range kps {
@@ -59,8 +60,16 @@ func runSize(s *suite.Suite, n, runs int, progress io.Writer) ([]Result, error) 
 		}
 		kps[i] = kp
 	}
+	return &group{s: s, kps: kps, rng: rng}, nil
+}
+
+func runSize(s *suite.Suite, n, runs int, progress io.Writer) ([]Result, error) {
+	fmt.Fprintf(progress, "bench peers: cgkalab n=%d: generating %d KeyPackages\n", n, n)
+	g, err := newGroup(s, n)
+	if err != nil {
+		return nil, err
+	}
 	fmt.Fprintf(progress, "bench peers: cgkalab n=%d: build, %d runs\n", n, runs)
-	g := &group{s: s, kps: kps, rng: rng}
 	build, err := g.build(runs)
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
@@ -133,6 +142,7 @@ func (g *group) build(runs int) (Result, error) {
 	if err := g.receiver.Apply(staged); err != nil {
 		return r, err
 	}
+	g.welcome = staged.WelcomeBytes
 	r.CommitBytes, r.WelcomeBytes = len(staged.CommitBytes), len(staged.WelcomeBytes)
 	runtime.GC()
 	for range runs {

@@ -1,8 +1,17 @@
 package peers
 
 import (
+	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"testing"
+
+	"cgkalab/models/mls"
+	rt "cgkalab/models/ratchettree"
+	"cgkalab/models/suite"
+	"cgkalab/models/treekem"
+	tm "cgkalab/models/treemath"
 )
 
 // TestRunCgkalab runs every scenario at n = 8 and checks what the run
@@ -63,4 +72,95 @@ func TestWarmOrder(t *testing.T) {
 	if got := WarmOrder(8); len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
 		t.Errorf("WarmOrder(8) = %v, want %v", got, want)
 	}
+}
+
+// TestPuppetCommitIsAMembersCommit holds the warm-up shortcut against the
+// real path: in the built tree, a commit the puppet makes as leaf 2 and one
+// that leaf 2's own state makes are both accepted by the receiver, have the
+// same length, path and number of encryption edges, and leave the
+// receiver's tree in the same shape (blank nodes, unmerged leaves) with
+// parent hashes that verify.
+func TestPuppetCommitIsAMembersCommit(t *testing.T) {
+	s, err := suite.ByID(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := newGroup(s, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.build(1); err != nil {
+		t.Fatal(err)
+	}
+	// Leaf 2 as itself: it joins at epoch 1 and takes the creator's
+	// commit with a path, as every member would.
+	member, err := join(s, g.welcome, g.kps[2], g.receiver.Tree().Clone())
+	if err != nil {
+		t.Fatal(err)
+	}
+	creator, err := g.receiver.Commit(mls.CommitOptions{}, g.rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.receiver.Apply(creator); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*mls.Group{g.puppet, member} {
+		if err := process(m, creator.CommitBytes); err != nil {
+			t.Fatal(err)
+		}
+	}
+	real, err := member.Commit(mls.CommitOptions{}, g.rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kp := g.kps[2]
+	g.puppet.AssumeMember(treekem.NewPrivateView(s, 2, kp.LeafKey), kp.SigKey, nil)
+	puppet, err := g.puppet.Commit(mls.CommitOptions{}, g.rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(real.CommitBytes) != len(puppet.CommitBytes) {
+		t.Errorf("commit lengths: member %d, puppet %d", len(real.CommitBytes), len(puppet.CommitBytes))
+	}
+	if !slices.Equal(real.Outcome.Path, puppet.Outcome.Path) || len(real.Outcome.Edges) != len(puppet.Outcome.Edges) {
+		t.Errorf("member path %v with %d edges, puppet path %v with %d edges",
+			real.Outcome.Path, len(real.Outcome.Edges), puppet.Outcome.Path, len(puppet.Outcome.Edges))
+	}
+	var shapes [2]string
+	for i, c := range []*mls.StagedCommit{real, puppet} {
+		st := g.receiver.Stage()
+		if err := process(g.receiver, c.CommitBytes); err != nil {
+			t.Fatalf("commit %d: %v", i, err)
+		}
+		if err := sameEpoch(g.receiver, c.EpochAuthenticator(), "processing"); err != nil {
+			t.Error(err)
+		}
+		tree := g.receiver.Tree()
+		if err := tree.VerifyParentHashes(); err != nil {
+			t.Errorf("commit %d: %v", i, err)
+		}
+		shapes[i] = shape(tree)
+		g.receiver.Unstage(st, false)
+	}
+	if shapes[0] != shapes[1] {
+		t.Errorf("tree shapes differ:\nmember %s\npuppet %s", shapes[0], shapes[1])
+	}
+}
+
+// shape describes which nodes of t are blank and which parents list
+// unmerged leaves.
+func shape(t *rt.Tree) string {
+	var b strings.Builder
+	for x := range t.Width() {
+		switch p := t.ParentNode(tm.NodeIndex(x)); {
+		case t.IsBlank(tm.NodeIndex(x)):
+			b.WriteString("_")
+		case p != nil:
+			fmt.Fprintf(&b, "P%v", p.UnmergedLeaves)
+		default:
+			b.WriteString("L")
+		}
+	}
+	return b.String()
 }

@@ -30,13 +30,13 @@
 //
 // # Where these differ from `cgkalab bench tree`
 //
-// bench tree times TreeKEM alone on a synthetic tree (UpdatePath creation
-// and processing, no framing, signature over the content, key schedule or
-// confirmation; parent hashes not chained), because ts-mls has no such
-// layer the peer scenarios time whole MLS commits on trees reached by real
-// commits, so their figures are larger than bench tree's and their trees
-// are valid groups with chained parent hashes. Commit bytes here are the
-// whole MLSMessage, not the bare UpdatePath.
+// bench tree times TreeKEM alone on a synthetic tree: UpdatePath creation
+// and processing, without framing, content signature, key schedule or
+// confirmation, and with parent hashes not chained. ts-mls exposes no such
+// layer, so the peer scenarios time whole MLS commits, on trees reached by
+// real commits (valid groups whose parent hashes chain); their times are
+// larger than bench tree's, and their commit bytes count the whole
+// MLSMessage, not the bare UpdatePath. The tree shapes are the same.
 //
 // # The warm-up shortcut
 //
