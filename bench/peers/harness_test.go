@@ -10,9 +10,9 @@ import (
 	"testing"
 )
 
-// harness returns the ts-mls harness of this directory, skipping the test
-// when node or the installed packages are missing.
-func harness(t *testing.T) *Harness {
+// withNode returns the ts-mls harness of this directory, skipping the
+// test when node is missing.
+func withNode(t *testing.T) *Harness {
 	t.Helper()
 	h, err := NewHarness(".")
 	if errors.Is(err, ErrNoNode) {
@@ -21,6 +21,13 @@ func harness(t *testing.T) *Harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return h
+}
+
+// harness is withNode that also skips when ts-mls is not installed.
+func harness(t *testing.T) *Harness {
+	t.Helper()
+	h := withNode(t)
 	if !h.Installed() {
 		t.Skip("bench/peers/node_modules is missing: run bench/peers/install.sh (npm ci) to test the ts-mls harness")
 	}
@@ -80,7 +87,7 @@ func TestHarnessWarmMax(t *testing.T) {
 // TestHarnessBroken runs stand-in harnesses that fail in the ways a real
 // one can: each must end in an error naming what went wrong.
 func TestHarnessBroken(t *testing.T) {
-	h := harness(t)
+	h := withNode(t)
 	for _, c := range []struct{ name, script, want string }{
 		{"crash", `process.stdout.write('{"type":"meta","impl":"ts-mls","version":"1.6.4","runtime":"x","suite":1}\n'); process.exit(3)`,
 			"exit status 3): malformed peer harness output: output ended without the done line"},
