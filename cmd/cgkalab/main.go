@@ -133,7 +133,7 @@ Commands:
   run         run an experiment (default: the built-in one) and write results and figures
   merge       join the runs that sharded 'run --shard i/N' processes wrote
   report      write an HTML and a Markdown report of a results folder
-  bench       benchmarks (tree, sim) in Go benchmark format; compare and history of result files
+  bench       benchmarks (tree, sim) in Go benchmark format; compare and history of result files; peers
   conformance run the official MLS test vectors found in a directory
   sizes       exact wire sizes of MLS messages per cipher suite and group size
   version     print the version of this build
