@@ -98,7 +98,7 @@ func sizesTotal(rows []pairwise.SizeRow, op string) map[string]int {
 // closed form from the encodings, and to Sizes. The real groups are set
 // up at n = 8 and 64 (X25519) and 8 (X-Wing); setting up every pair of a
 // larger group takes minutes (n(n−1)/2 X3DH setups), so n = 256 and 1024
-// run with CGKALAB_LONG=1.
+// run with CGKALAB_LONG=1 (1024: about 16 minutes and 2 GB).
 func TestExactBytes(t *testing.T) {
 	cases := []struct {
 		k consts

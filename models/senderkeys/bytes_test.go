@@ -101,7 +101,8 @@ func sizesTotal(rows []senderkeys.SizeRow, op string) map[string]int {
 // closed form from the encodings, and to Sizes. The real groups are set
 // up at n = 8 and 64 (X25519) and 8 (X-Wing); setting up a larger group
 // takes minutes (n(n−1)/2 X3DH setups and n(n−1) distributions), so
-// n = 256 runs with CGKALAB_LONG=1.
+// n = 256 and 1024 run with CGKALAB_LONG=1 (1024: about half an hour and
+// some 4 GB).
 func TestExactBytes(t *testing.T) {
 	type tc struct {
 		k consts
@@ -109,7 +110,7 @@ func TestExactBytes(t *testing.T) {
 	}
 	cases := []tc{{suite1, 8}, {suite1, 64}, {xwing, 8}}
 	if os.Getenv("CGKALAB_LONG") != "" {
-		cases = append(cases, tc{suite1, 256})
+		cases = append(cases, tc{suite1, 256}, tc{suite1, 1024})
 	}
 	const s = 100
 	for _, c := range cases {
