@@ -11,10 +11,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"cgkalab/experiments"
-	"cgkalab/models/mlsgroup"
-	"cgkalab/models/protocol"
 	"cgkalab/models/suite"
-	"cgkalab/sim"
 	"cgkalab/sim/driver"
 )
 
@@ -40,7 +37,7 @@ workload:
   joins:    {process: poisson, every: 2m}
   leaves:   {process: poisson, every: 2m}
   updates:  {process: poisson, every: 2h, per_member: true}
-  messages: {process: poisson, every: 5m, per_member: true, size: {dist: lognormal, value: 200, sigma: 1}}
+  messages: {process: poisson, every: 5m, per_member: true, size: {dist: lognormal, value: 200, sigma: 1, max: 65536}}
   offline:
     share: 0.2
     online:  {dist: lognormal, value: 20m, sigma: 0.8}
@@ -140,9 +137,9 @@ func simulate(ctx context.Context, spec *experiments.Spec, atEnd func()) (*drive
 		return nil, 0, fmt.Errorf("want one run, the spec has %d", len(runs))
 	}
 	r := runs[0]
-	d := &driver.Driver{Protocols: map[string]protocol.Factory{"mls": mlsgroup.New}, Clock: CPUTime}
-	res, err := d.Run(ctx, &r.Config, r.Seed, func(done, total sim.Time) {
-		if done >= total {
+	d := &driver.Driver{Protocols: experiments.Protocols(), Clock: CPUTime}
+	res, err := d.Run(ctx, &r.Config, r.Seed, func(p driver.Progress) {
+		if p.Done >= p.Total {
 			atEnd()
 		}
 	})

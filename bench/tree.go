@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -85,6 +86,11 @@ func NewTreeFixture(s *suite.Suite, n int, shape TreeShape, seed uint64) (*TreeF
 	for i := 0; i < n; i++ {
 		leaf := *proto
 		leaf.EncryptionKey = pool.key(tm.LeafIndex(i).Node()).PublicKey()
+		if i != n-1 {
+			// Signature keys must be unique (RFC 9420, Section 7.3) and
+			// only the sender signs: the others get distinct stand-ins.
+			leaf.SignatureKey = binary.BigEndian.AppendUint64(make([]byte, 24, 32), uint64(i))
+		}
 		f.Tree.Add(&leaf)
 	}
 	if f.Tree.LeafCount() != tm.LeafCount(n) {
@@ -156,8 +162,13 @@ func (f *TreeFixture) Create(rng io.Reader) (*treekem.UpdatePath, treekem.Ops, [
 }
 
 // Process merges and decrypts an UpdatePath from the sender as the
-// receiver: on a copy of the tree state the receiver would hold.
+// receiver: on a copy of the tree state the receiver would hold. The merge
+// is staged and rolled back, so the same path can be processed again (a
+// path whose keys are already in the tree would be rejected: RFC 9420,
+// Section 12.4.2).
 func (f *TreeFixture) Process(tree *rt.Tree, up *treekem.UpdatePath, ctx []byte) (treekem.Ops, error) {
+	tree.Begin()
+	defer tree.Rollback()
 	ops, err := treekem.MergePath(tree, f.Sender.Leaf, up, f.GroupID)
 	if err != nil {
 		return ops, err

@@ -14,14 +14,13 @@ import (
 	"strconv"
 	"strings"
 
-	"cgkalab/sim"
 	"cgkalab/sim/driver"
 )
 
 // RunFunc performs one simulation; driver.Driver's Run method is one. It
 // calls progress, if not nil, with the virtual time done and the run's
 // total as it goes.
-type RunFunc func(ctx context.Context, cfg *driver.Config, seed uint64, progress func(done, total sim.Time)) (*driver.Result, error)
+type RunFunc func(ctx context.Context, cfg *driver.Config, seed uint64, progress func(driver.Progress)) (*driver.Result, error)
 
 // Runner executes an experiment's runs and writes their result files.
 type Runner struct {
@@ -29,6 +28,11 @@ type Runner struct {
 	Version  string  // cgkalab version, recorded in every Record
 	Run      RunFunc // the simulation
 	Progress io.Writer
+	// ProgressStep is how often, in percent of a run's virtual time, a
+	// progress line is written (default 10); Bar draws a bar in the line
+	// (for a terminal, where lines are rewritten in place).
+	ProgressStep int
+	Bar          bool
 }
 
 // Shard selects every Count-th run starting at Index (from 0), so that
@@ -252,22 +256,16 @@ func sameConfig(a, b *driver.Config) bool {
 // runOne performs one run and writes its files.
 func (r *Runner) runOne(ctx context.Context, dir string, spec *Spec, id specID, index int, run *Run, say func(string)) (*Record, error) {
 	cfg := run.Config
-	last := -1
-	res, err := r.Run(ctx, &cfg, run.Seed, func(done, total sim.Time) {
-		if total <= 0 {
-			return
-		}
-		pct := int(100 * (float64(done) / float64(total)))
-		if step := pct / 10 * 10; step > last && step > 0 && step < 100 {
-			last = step
-			say(fmt.Sprintf("%d%% of virtual time", step))
-		}
-	})
+	res, err := r.Run(ctx, &cfg, run.Seed, newProgress(r.ProgressStep, r.Bar, say).update)
 	if err != nil {
 		return nil, err
 	}
 	if res == nil {
 		return nil, errors.New("the simulation returned no result")
+	}
+	sec, err := summarizeSecurity(res.Security)
+	if err != nil {
+		return nil, err
 	}
 	rec := &Record{
 		Format:      FormatVersion,
@@ -283,10 +281,11 @@ func (r *Runner) runOne(ctx context.Context, dir string, spec *Spec, id specID, 
 		Mode:        res.Mode,
 		Stats:       res.Stats,
 		Summary:     Summarize(res.Events),
-		Security:    summarizeSecurity(res.Security),
-		AuthDigest:  hex.EncodeToString(res.AuthDigest),
-		Runs:        id.runs,
-		SpecDigest:  id.digest,
+
+		Security:   sec,
+		AuthDigest: hex.EncodeToString(res.AuthDigest),
+		Runs:       id.runs,
+		SpecDigest: id.digest,
 	}
 	if rec.Params == nil {
 		rec.Params = []Param{} // [] rather than null in the JSON

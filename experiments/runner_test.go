@@ -63,7 +63,7 @@ type fakeRun struct {
 	stops bool
 }
 
-func (f *fakeRun) run(ctx context.Context, cfg *driver.Config, seed uint64, progress func(done, total sim.Time)) (*driver.Result, error) {
+func (f *fakeRun) run(ctx context.Context, cfg *driver.Config, seed uint64, progress func(driver.Progress)) (*driver.Result, error) {
 	f.calls = append(f.calls, fmt.Sprintf("%d/%d", cfg.Workload.Initial, seed))
 	if f.onCall != nil {
 		f.onCall(len(f.calls))
@@ -74,9 +74,9 @@ func (f *fakeRun) run(ctx context.Context, cfg *driver.Config, seed uint64, prog
 	if err := ctx.Err(); f.stops && err != nil {
 		return nil, err
 	}
-	progress(0, cfg.Duration)
-	progress(cfg.Duration*35/100, cfg.Duration)
-	progress(cfg.Duration, cfg.Duration)
+	progress(driver.Progress{Done: 0, Total: cfg.Duration})
+	progress(driver.Progress{Done: cfg.Duration * 35 / 100, Total: cfg.Duration, Events: 10})
+	progress(driver.Progress{Done: cfg.Duration, Total: cfg.Duration, Events: 20})
 	return fakeResult(cfg, seed), nil
 }
 
@@ -103,7 +103,7 @@ func TestRunAllSkipsFinished(t *testing.T) {
 		t.Fatalf("first pass: %d calls, %d records", len(f.calls), len(recs))
 	}
 	for _, want := range []string{
-		"run 2/4 initial=10_seed=2: 30% of virtual time\n",
+		"run 2/4 initial=10_seed=2: 30% of virtual time (21 min of 60 min)",
 		"run 4/4 initial=20_seed=2: done, full mode, 6 events\n",
 	} {
 		if !strings.Contains(progress.String(), want) {

@@ -49,7 +49,7 @@ func (g *Group) apply(in protocol.Intent) error {
 		}
 		return g.proposeThenPolicy(in, "update")
 	case protocol.Send:
-		return g.record(g.send(in.Actor, in.Size))
+		return g.record(g.send(in.Actor, make([]byte, in.Size)))
 	case protocol.Sync:
 		return g.record(g.sync(in.Actor))
 	case protocol.Offline:

@@ -109,7 +109,17 @@ type run struct {
 }
 
 // Run performs one simulation of cfg with the given seed.
-func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress func(done, total sim.Time)) (*Result, error) {
+// Progress is how far a run has come.
+type Progress struct {
+	Done, Total sim.Time // virtual time
+	Events      uint64   // events handled so far
+	Members     int      // current group size
+}
+
+// Run performs one simulation of cfg with the given seed, calling
+// progress (if not nil) every 1% of virtual time and at the end. It stops
+// after the event in flight once ctx is done.
+func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress func(Progress)) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -138,9 +148,6 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 		if _, ok := g.(protocol.Compromiser); !ok {
 			return nil, fmt.Errorf("protocol %q cannot report what a compromise reveals", cfg.Protocol)
 		}
-		if _, ok := g.(protocol.ServiceCompromiser); !ok && cfg.Workload.ServiceAdversary() {
-			return nil, fmt.Errorf("security.service: protocol %q has no service to compromise", cfg.Protocol)
-		}
 		r.oracle = security.New()
 	}
 	if err := r.start(); err != nil {
@@ -148,12 +155,12 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 	}
 	step := max(cfg.Duration/100, sim.Second)
 	err = r.eng.Run(cfg.Duration, func(now sim.Time, ev event) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if ev.kind == evProgress {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
 			if progress != nil {
-				progress(now, cfg.Duration)
+				progress(Progress{Done: now, Total: cfg.Duration, Events: r.eng.Stats().Processed, Members: r.group.Members()})
 			}
 			return r.eng.Schedule(step, ev)
 		}
@@ -167,7 +174,7 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 		return nil, err
 	}
 	if progress != nil {
-		progress(cfg.Duration, cfg.Duration)
+		progress(Progress{Done: cfg.Duration, Total: cfg.Duration, Events: r.eng.Stats().Processed, Members: r.group.Members()})
 	}
 	st := r.eng.Stats()
 	r.stats.Events, r.stats.MaxPending = st.Processed, st.MaxPending
@@ -217,7 +224,7 @@ func (r *run) start() error {
 		}
 	}
 	if w.Compromises.Enabled() {
-		if err := r.eng.At(r.gap(w.Compromises), event{kind: evCompromise}); err != nil {
+		if err := r.eng.At(r.gapWith(r.adv, w.Compromises), event{kind: evCompromise}); err != nil {
 			return err
 		}
 	}
@@ -227,7 +234,7 @@ func (r *run) start() error {
 		}
 	}
 	if w.ServiceCompromises.Enabled() {
-		if err := r.eng.At(r.gap(w.ServiceCompromises), event{kind: evServiceCompromise}); err != nil {
+		if err := r.eng.At(r.gapWith(r.adv, w.ServiceCompromises), event{kind: evServiceCompromise}); err != nil {
 			return err
 		}
 	}
@@ -285,9 +292,15 @@ func (r *run) dropMember(id protocol.MemberID) {
 	r.net.Leave(id)
 }
 
-// gap draws the time to the next arrival of a group-level process; a
-// per-member Poisson process is the superposition of the members'.
-func (r *run) gap(a workload.Arrival) sim.Time {
+// gap draws the time to the next arrival of a group-level workload
+// process; a per-member Poisson process is the superposition of the
+// members'.
+func (r *run) gap(a workload.Arrival) sim.Time { return r.gapWith(r.wl, a) }
+
+// gapWith is gap drawing from rng: the adversary draws from its own
+// stream, so that it strikes at the same times whatever the protocol
+// under test does to the workload's draws.
+func (r *run) gapWith(rng *rand.Rand, a workload.Arrival) sim.Time {
 	mean := a.Every.Seconds()
 	if a.PerMember {
 		mean /= float64(max(1, len(r.members)))
@@ -295,7 +308,7 @@ func (r *run) gap(a workload.Arrival) sim.Time {
 	if a.Process == "periodic" {
 		return sim.FromSeconds(mean)
 	}
-	return sim.FromSeconds(distuv.Exponential{Rate: 1 / mean, Src: r.wl}.Rand())
+	return sim.FromSeconds(distuv.Exponential{Rate: 1 / mean, Src: rng}.Rand())
 }
 
 // schedulePeriodic schedules a member's next periodic update or message
