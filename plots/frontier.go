@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -27,7 +28,8 @@ import (
 const frontierCaption = "Cost against post-compromise security, one point per setting: x, the bytes each member downloads per day (total bytes down over final members and days; mean over seeds, with its 95 % Student-t interval when the setting ran several); " +
 	"y, the Kaplan–Meier median PCS healing time over the setting's compromises, seeds pooled, with its 95 % interval (Brookmeyer–Crowley) as error bars; an arrow marks an interval open upwards (n.r.). " +
 	"A setting whose median is not reached within the runs (n.r.) is drawn at its longest follow-up, a lower bound, with an arrow upwards. " +
-	"The dashed line joins the settings that no other setting beats on both axes (the Pareto frontier); each point is labelled with its swept values."
+	"The dashed line joins the settings that no other setting beats on both axes (the Pareto frontier); each point is labelled with its swept values. " +
+	"Where a run's protocol is not plain MLS, healing is message healing (until the first message after the last one the compromise exposes), the measure every protocol shares; otherwise it is epoch healing (until the first epoch the adversary cannot read)."
 
 // frontierKey reports whether a swept key sets how often members refresh
 // their keys, how long idle members stay, or the protocol.
@@ -69,6 +71,7 @@ type frontierPoint struct {
 	// lower bound of a median that is not reached.
 	followUp    float64
 	n, censored int
+	messages    bool // healing is message healing, not epoch healing
 }
 
 // Frontier plots bytes downloaded per member per day against the
@@ -84,23 +87,73 @@ func Frontier(dir string, st Style) (*plot.Plot, error) {
 	if err != nil {
 		return nil, err
 	}
-	pts, err := frontierPoints(groups, comp)
+	pts, err := frontierPoints(dir, groups, comp)
 	if err != nil {
 		return nil, err
 	}
 	return frontier(pts, st, NewStyles(st, labels(groups)...)), nil
 }
 
-// frontierPoints computes each setting's point; settings without
-// compromises have none.
-func frontierPoints(groups []*group, comp []*groupCompromises) ([]frontierPoint, error) {
+// messageHealing reports whether the frontier of these runs measures
+// message healing: when some run's protocol is not plain MLS, whose epochs
+// say nothing of messages another key also protects (an archive key).
+func messageHealing(groups []*group) bool {
+	for _, g := range groups {
+		for _, r := range g.recs {
+			if r.Config.Protocol != "" && r.Config.Protocol != "mls" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// readMessageHealing reads the message healing times of a run's
+// compromises file.
+func readMessageHealing(path string) (*compromises, error) {
+	c := &compromises{}
+	vals := make([]float64, 2)
+	err := scanCSV(path, []string{"message_healing_s", "message_censored"}, func(v []string) error {
+		if err := parseFloats(vals, v); err != nil {
+			return err
+		}
+		if vals[1] != 0 && vals[1] != 1 {
+			return fmt.Errorf("message_censored is %q, want 0 or 1", v[1])
+		}
+		c.healing = append(c.healing, vals[0])
+		c.censored = append(c.censored, vals[1] == 1)
+		return nil
+	})
+	return c, err
+}
+
+// frontierPoints computes each setting's point from the runs in dir;
+// settings without compromises have none. comp holds the groups' pooled
+// epoch healing times.
+func frontierPoints(dir string, groups []*group, comp []*groupCompromises) ([]frontierPoint, error) {
+	messages := messageHealing(groups)
 	var pts []frontierPoint
 	for _, g := range groups {
 		i := slices.IndexFunc(comp, func(c *groupCompromises) bool { return c.label == g.label })
 		if i < 0 {
 			continue
 		}
-		c := comp[i]
+		c := &comp[i].compromises
+		if messages {
+			c = &compromises{}
+			for _, r := range g.recs {
+				path := filepath.Join(dir, r.Run+".compromises.csv")
+				if !exists(path) {
+					continue
+				}
+				m, err := readMessageHealing(path)
+				if err != nil {
+					return nil, err
+				}
+				c.healing = append(c.healing, m.healing...)
+				c.censored = append(c.censored, m.censored...)
+			}
+		}
 		var down []float64
 		for _, r := range g.recs {
 			days := float64(r.Config.Duration) / 1e9 / 86400
@@ -126,7 +179,7 @@ func frontierPoints(groups []*group, comp []*groupCompromises) ([]frontierPoint,
 			vals = append(vals, p.Value)
 		}
 		pts = append(pts, frontierPoint{label: g.label, short: strings.Join(vals, ", "), down: est, heal: km.Median(),
-			followUp: slices.Max(c.healing), n: km.N, censored: km.Censored})
+			followUp: slices.Max(c.healing), n: km.N, censored: km.Censored, messages: messages})
 	}
 	return pts, nil
 }
@@ -161,6 +214,9 @@ func frontier(pts []frontierPoint, st Style, styles *Styles) *plot.Plot {
 	}
 	unit := timeUnitFor(tmax)
 	p.Y.Label.Text = "PCS healing, Kaplan–Meier median (" + unit.name + ")"
+	if pts[0].messages {
+		p.Y.Label.Text = "message healing, Kaplan–Meier median (" + unit.name + ")"
+	}
 	top := math.Max(tmax/unit.seconds, 1e-9) * 1.12 // room for the arrows of open intervals
 	xmin, xmax := 0.0, 1.0
 	if xs, _ = keepPositive(xs, true, false); len(xs) > 0 {

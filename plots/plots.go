@@ -223,7 +223,7 @@ func experimentFigures(dir string, groups []*group, st Style, styles *Styles) ([
 		return nil, err
 	}
 	if wantsFrontier(groups, comp) {
-		pts, err := frontierPoints(groups, comp)
+		pts, err := frontierPoints(dir, groups, comp)
 		if err != nil {
 			return nil, err
 		}

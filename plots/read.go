@@ -24,7 +24,8 @@ type record struct {
 	Mode       string  `json:"mode"`
 	Params     []Param `json:"params"`
 	Config     struct {
-		Duration int64 `json:"Duration"` // virtual nanoseconds
+		Protocol string `json:"Protocol"`
+		Duration int64  `json:"Duration"` // virtual nanoseconds
 		Workload struct {
 			Initial int `json:"Initial"`
 		} `json:"Workload"`
