@@ -65,7 +65,8 @@ func runList(args []string, stdout, stderr io.Writer) error {
 
 // loadExperiment loads the experiment arg names, in its quick form if
 // quick: the built-in default for "" or "default"; else the file at arg
-// if there is one; else the named experiment of the library. An
+// if there is one (or arg has a directory or a YAML extension); else the
+// named experiment of the library. An
 // experiment that cannot be used is bad input; a name that is neither a
 // file nor in the library is a usage error.
 func loadExperiment(arg string, quick bool) (*experiments.Spec, error) {
@@ -80,7 +81,7 @@ func loadExperiment(arg string, quick bool) (*experiments.Spec, error) {
 	if quick {
 		load = experiments.LoadQuick
 	}
-	if _, err := os.Stat(arg); err == nil || looksLikePath(arg) {
+	if fi, err := os.Stat(arg); (err == nil && !fi.IsDir()) || looksLikePath(arg) {
 		spec, err := load(arg)
 		return spec, badInputOrNil(err)
 	}

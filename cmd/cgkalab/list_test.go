@@ -72,8 +72,13 @@ func TestLoadExperiment(t *testing.T) {
 	if _, err := loadExperiment(filepath.Join(dir, "absent.yaml"), false); !errors.As(err, &b) {
 		t.Errorf("absent file: %v, want bad input", err)
 	}
-	if _, err := loadExperiment("default", true); !errors.As(err, &b) || !strings.Contains(err.Error(), "no quick: section") {
-		t.Errorf("default --quick: %v, want bad input: no quick section", err)
+	if s, err := loadExperiment("", true); err != nil || s.Name != "default-quick" {
+		t.Errorf("default --quick: %+v, %v", s, err)
+	}
+	noQuick := filepath.Join(dir, "plain.yaml")
+	os.WriteFile(noQuick, []byte("name: plain\nduration: 1h\ngroup: {initial: 4}\n"), 0o644)
+	if _, err := loadExperiment(noQuick, true); !errors.As(err, &b) || !strings.Contains(err.Error(), "no quick: section") {
+		t.Errorf("--quick of a file without a quick section: %v, want bad input", err)
 	}
 }
 
