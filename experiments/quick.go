@@ -86,9 +86,7 @@ func (d *decoder) quickEntries(n *yaml.Node, path string) []quickEntry {
 			d.errorf(k, p, "cannot override %q in the quick form (want a key under %s)", key, strings.Join(allowed, ", "))
 			continue
 		}
-		clash := slices.IndexFunc(out, func(e quickEntry) bool {
-			return e.key == key || (overlaps(e.key, key) && !isSweepEntry(e.key) && !isSweepEntry(key))
-		})
+		clash := slices.IndexFunc(out, func(e quickEntry) bool { return quickClash(e.key, key) })
 		if clash >= 0 {
 			d.errorf(k, p, "overlaps quick.%s (line %d)", out[clash].key, out[clash].at.Line)
 			continue
@@ -98,8 +96,18 @@ func (d *decoder) quickEntries(n *yaml.Node, path string) []quickEntry {
 	return out
 }
 
-// overlaps reports whether one dotted key lies within the other.
-func overlaps(a, b string) bool { return strings.HasPrefix(a, b+".") || strings.HasPrefix(b, a+".") }
+// quickClash reports whether two overrides touch the same value: the
+// same key, or one within the other. Two entries of the sweep (sweep.K)
+// name keys of the sweep, whose own overlaps the sweep's decoding reports.
+func quickClash(a, b string) bool {
+	switch {
+	case a == b:
+		return true
+	case isSweepEntry(a) && isSweepEntry(b):
+		return false
+	}
+	return strings.HasPrefix(a, b+".") || strings.HasPrefix(b, a+".")
+}
 
 // isSweepEntry reports whether key names an entry of the sweep
 // (sweep.K), which may sit beside other sweep entries.

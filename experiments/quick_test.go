@@ -103,6 +103,7 @@ func TestDecodeQuickErrors(t *testing.T) {
 		{"question", "quick:\n  question: Other?\n", `quick.question: cannot override "question"`},
 		{"unknown top key", "quick:\n  grup.initial: 5\n", `cannot override "grup.initial"`},
 		{"overlap", "quick:\n  workload: {}\n  workload.updates.every: 2h\n", `t.yaml:14: quick.workload.updates.every: overlaps quick.workload (line 13)`},
+		{"sweep and its entry", "quick:\n  sweep: null\n  sweep.group.initial: [5]\n", `t.yaml:14: quick.sweep.group.initial: overlaps quick.sweep (line 13)`},
 		{"bad value at its line", "quick:\n  seeds: 1\n  duration: 2x\n", `t.yaml:14: duration: bad duration "2x"`},
 		{"unknown nested key", "quick:\n  group.inital: 5\n", `t.yaml:13: group.inital: unknown key`},
 		{"remove what is absent", "quick:\n  policy.max_update_age: null\n", "t.yaml:13: quick.policy.max_update_age: the file has no policy to remove"},
