@@ -227,8 +227,9 @@ func frontier(pts []frontierPoint, st Style, styles *Styles) *plot.Plot {
 	if l := paretoLine(pts, unit, st); l != nil {
 		p.Add(l)
 	}
+	texts := pointLabels(pts)
 	for i := range pts {
-		addFrontierPoint(p, &pts[i], unit, top, logX, st, styles)
+		addFrontierPoint(p, &pts[i], texts[i], unit, top, logX, st, styles)
 	}
 	if slices.ContainsFunc(pts, func(f frontierPoint) bool { return !f.heal.Reached() }) {
 		p.Legend.Add("n.r.: median not reached, drawn at the longest follow-up (a lower bound)", swatch{color.White, 0})
@@ -243,9 +244,30 @@ func frontier(pts []frontierPoint, st Style, styles *Styles) *plot.Plot {
 	return p
 }
 
+// pointLabels returns each point's label: its swept values, "(n.r.)"
+// where its median is not reached. Settings that fall on the same spot
+// (an eviction limit no member reached) share one label, on the first of
+// them, so that their labels are not printed over each other.
+func pointLabels(pts []frontierPoint) []string {
+	texts := make([]string, len(pts))
+	for i, f := range pts {
+		text := f.short
+		if !f.heal.Reached() {
+			text = strings.TrimSpace(text + " (n.r.)")
+		}
+		// The first point at a spot holds the label.
+		if j := slices.IndexFunc(pts[:i], func(g frontierPoint) bool { return g.down.Mean == f.down.Mean && g.y() == f.y() }); j >= 0 {
+			texts[j] += "; " + text
+			continue
+		}
+		texts[i] = text
+	}
+	return texts
+}
+
 // addFrontierPoint draws one setting: its marker, its intervals, its
-// label, and its legend entry.
-func addFrontierPoint(p *plot.Plot, f *frontierPoint, unit timeUnit, top float64, logX bool, st Style, styles *Styles) {
+// label (text, none if empty), and its legend entry.
+func addFrontierPoint(p *plot.Plot, f *frontierPoint, text string, unit timeUnit, top float64, logX bool, st Style, styles *Styles) {
 	ss := styles.Of(f.label)
 	x, y := f.down.Mean, f.y()/unit.seconds
 	if logX && x <= 0 {
@@ -267,10 +289,6 @@ func addFrontierPoint(p *plot.Plot, f *frontierPoint, unit timeUnit, top float64
 	s, _ := plotter.NewScatter(plotter.XYs{{X: x, Y: y}})
 	s.GlyphStyle = glyph
 	p.Add(s)
-	text := f.short
-	if !f.heal.Reached() {
-		text = strings.TrimSpace(text + " (n.r.)")
-	}
 	if text != "" {
 		l, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: x, Y: y}}, Labels: []string{text}})
 		if err == nil {

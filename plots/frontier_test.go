@@ -249,3 +249,16 @@ func TestFrontierGolden(t *testing.T) {
 		t.Errorf("frontier.svg differs from %s (written to %s)", golden, out)
 	}
 }
+
+// TestPointLabels: settings on the same spot share one label.
+func TestPointLabels(t *testing.T) {
+	pts := goldenPoints()
+	twin := pts[0]
+	twin.short = "6h bis"
+	pts = append(pts, twin)
+	got := pointLabels(pts)
+	want := []string{"6h; 6h bis", "1d", "4d (n.r.)", "12h", ""}
+	if !slices.Equal(got, want) {
+		t.Errorf("labels %q, want %q", got, want)
+	}
+}
