@@ -32,11 +32,13 @@ type Record struct {
 	Experiment string `json:"experiment"`
 	// Description is the experiment file's description: the question the
 	// experiment asks, for reports.
-	Description string  `json:"description,omitempty"`
-	Run         string  `json:"run"`
-	Index       int     `json:"index"` // position among the experiment's runs, from 0
-	Seed        uint64  `json:"seed"`
-	Params      []Param `json:"params"`
+	Description string `json:"description,omitempty"`
+	// Question is the experiment's one-line question (its question: key).
+	Question string  `json:"question,omitempty"`
+	Run      string  `json:"run"`
+	Index    int     `json:"index"` // position among the experiment's runs, from 0
+	Seed     uint64  `json:"seed"`
+	Params   []Param `json:"params"`
 	// Config is the resolved configuration as encoding/json writes
 	// driver.Config (times in virtual nanoseconds).
 	Config  driver.Config `json:"config"`
