@@ -191,7 +191,7 @@ func (r *Runner) runOne(ctx context.Context, dir string, spec *Spec, index int, 
 		Stats:      res.Stats,
 		Summary:    Summarize(res.Events),
 		Security:   summarizeSecurity(res.Security),
-		AuthDigest: hex.EncodeToString(res.AuthDigest),
+		AuthDigest: hex.EncodeToString(res.AuthDigest), Calibration: res.Calibration,
 	}
 	if rec.Params == nil {
 		rec.Params = []Param{} // [] rather than null in the JSON

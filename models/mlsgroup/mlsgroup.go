@@ -61,12 +61,15 @@ type Group struct {
 	suite *suite.Suite
 	cfg   mls.Config
 	full  bool
+	// scaled accounts the encryptions no sampled member decrypts.
+	scaled bool
 
 	members map[protocol.MemberID]*member
 	order   []protocol.MemberID // members in join order, for sampling
 	byLeaf  map[tm.LeafIndex]protocol.MemberID
 	joiners map[string]joiner // by KeyPackage init key
 
+	edges      *edgeLog                // what each commit encrypted to, on demand, and the tree's encoded size
 	canon      *mls.Group              // sampled: the shared public state
 	pathSecret map[tm.NodeIndex][]byte // sampled: ground truth behind parent keys
 	latest     *mls.Group              // full: the last committer's state, current by construction
@@ -84,7 +87,7 @@ func New(env protocol.Env) (protocol.Group, error) {
 		return nil, err
 	}
 	switch env.Mode {
-	case protocol.Full, protocol.Sampled:
+	case protocol.Full, protocol.Sampled, protocol.Scaled:
 	default:
 		return nil, fmt.Errorf("mlsgroup: unknown fidelity mode %q", env.Mode)
 	}
@@ -101,9 +104,9 @@ func New(env protocol.Env) (protocol.Group, error) {
 	if env.Members == nil {
 		return nil, errors.New("mlsgroup: environment lacks the member list")
 	}
-	return &Group{env: env, suite: s, cfg: mls.Config{RetainEpochs: env.RetainEpochs}, full: env.Mode == protocol.Full,
+	return &Group{env: env, suite: s, cfg: mls.Config{RetainEpochs: env.RetainEpochs}, full: env.Mode == protocol.Full, scaled: env.Mode == protocol.Scaled,
 		members: map[protocol.MemberID]*member{}, byLeaf: map[tm.LeafIndex]protocol.MemberID{},
-		joiners: map[string]joiner{}, pathSecret: map[tm.NodeIndex][]byte{}, opts: opts}, nil
+		joiners: map[string]joiner{}, pathSecret: map[tm.NodeIndex][]byte{}, edges: newEdgeLog(), opts: opts}, nil
 }
 
 // ref returns a state at the group's current epoch: the shared one in
@@ -264,7 +267,9 @@ func (g *Group) broadcast(from protocol.MemberID, encoded []byte, out *protocol.
 		if err != nil {
 			return err
 		}
-		if !g.env.Online(id) {
+		if !g.env.Online(id) || len(m.backlog) > 0 {
+			// Offline, or back online but not yet caught up: messages
+			// are processed in order.
 			m.backlog = append(m.backlog, msg)
 			continue
 		}
@@ -310,6 +315,14 @@ func (g *Group) sample(exclude func(protocol.MemberID) bool) []protocol.MemberID
 		out = append(out, id)
 	}
 	return out
+}
+
+// commitExcludes is who cannot receive a commit by actor that removes the
+// members at the leaves removed.
+func (g *Group) commitExcludes(actor protocol.MemberID, removed []tm.LeafIndex) func(protocol.MemberID) bool {
+	return func(x protocol.MemberID) bool {
+		return x == actor || slices.Contains(removed, g.members[x].leaf)
+	}
 }
 
 // propose sends Add, Remove or Update proposals from the actor.
@@ -392,6 +405,9 @@ func (g *Group) sampleProposal(from protocol.MemberID, encoded []byte, out *prot
 // and the committer's work are real, then it is dropped.
 func (g *Group) lostCommit(actor protocol.MemberID, path bool) (*protocol.Outcome, error) {
 	opts := mls.CommitOptions{ByReference: true, OmitPath: !path}
+	if g.scaled {
+		opts.Accounting = &mls.Accounting{Welcome: true} // nobody processes it
+	}
 	grp := g.actAs(g.members[actor])
 	t0 := g.now()
 	st, err := grp.Commit(opts, g.env.Rand)
@@ -416,6 +432,17 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 	}
 	m := g.members[actor]
 	grp := g.actAs(m)
+	var receivers []protocol.MemberID
+	if g.scaled {
+		// The receivers are chosen first, so that only their ciphertexts
+		// are computed: the same draws sampled mode makes after the
+		// commit, excluding the members the commit removes.
+		receivers = g.sample(g.commitExcludes(actor, grp.PendingRemovals()))
+		opts.Accounting = &mls.Accounting{Welcome: true}
+		for _, id := range receivers {
+			opts.Accounting.Readers = append(opts.Accounting.Readers, g.members[id].leaf)
+		}
+	}
 	t0 := g.now()
 	st, err := grp.Commit(opts, g.env.Rand)
 	senderNanos := g.now() - t0
@@ -429,10 +456,6 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 	out := &protocol.Outcome{Sender: res.Ops, SenderNanos: senderNanos, Path: res.Path != nil}
 	encoded := st.CommitBytes
 	out.Messages = append(out.Messages, protocol.Message{Kind: MsgCommit, Bytes: len(encoded)})
-	removed := map[tm.LeafIndex]bool{}
-	for _, l := range res.Removed {
-		removed[l] = true
-	}
 	auth := bytes.Clone(st.EpochAuthenticator())
 	newView := st.View()
 	// Members whose Update proposals this commit covers take the keys they
@@ -454,7 +477,7 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 		}
 		g.latest = grp
 		for _, id := range g.order {
-			if o := g.members[id]; o.state != nil && id != actor && g.env.Online(id) && !removed[o.leaf] {
+			if o := g.members[id]; o.state != nil && id != actor && g.env.Online(id) && len(o.backlog) == 0 && !slices.Contains(res.Removed, o.leaf) {
 				if !bytes.Equal(o.state.EpochAuthenticator(), auth) {
 					return nil, fmt.Errorf("epoch %d: member %d reached a different epoch authenticator than committer %d", grp.Epoch(), id, actor)
 				}
@@ -462,9 +485,9 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 			}
 		}
 	} else {
-		receivers := g.sample(func(x protocol.MemberID) bool {
-			return x == actor || removed[g.members[x].leaf]
-		})
+		if !g.scaled {
+			receivers = g.sample(g.commitExcludes(actor, res.Removed))
+		}
 		if len(receivers) == 0 {
 			if err := g.canon.Apply(st); err != nil {
 				return nil, err
@@ -502,6 +525,12 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 		}
 		for i, x := range res.Path {
 			g.pathSecret[x] = res.PathSecrets[i]
+		}
+	}
+	g.edges.record(g.tree(), g.Epoch(), m.leaf, res)
+	if g.edges.check {
+		if err := g.edges.verify(g.tree(), g.Epoch(), res); err != nil {
+			return nil, err
 		}
 	}
 	out.Security = g.security(m, res)
@@ -543,7 +572,7 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 // for real.
 func (g *Group) welcome(actor protocol.MemberID, st *mls.StagedCommit, out *protocol.Outcome) error {
 	wBytes := st.WelcomeBytes
-	treeBytes := len(g.tree().Bytes())
+	treeBytes := g.edges.treeSize(g.tree())
 	var joined []protocol.MemberID
 	for _, j := range st.Outcome.Joiners {
 		jn, ok := g.joiners[string(j.InitKey)]

@@ -49,12 +49,15 @@ func epochSecret(e uint64) protocol.Secret  { return protocol.Secret{Kind: kindE
 func initSecret(e uint64) protocol.Secret   { return protocol.Secret{Kind: kindInit, A: e} }
 
 // security describes an applied commit for the security oracle (RFC 9420,
-// Sections 7.4, 8 and 12.4.3.1): each path secret encrypted to a recipient
-// key, each path secret giving the next one and its node's key, the last
-// one giving the commit secret; the epoch from the previous init secret
-// and the commit secret (the previous init secret alone without a path);
-// each Welcome's init key giving the joiner secret (hence the epoch) and
-// the path secret it carries; and the epoch giving its init secret.
+// Sections 7.4, 8 and 12.4.3.1): each path secret giving the next one and
+// its node's key, the last one giving the commit secret; the epoch from
+// the previous init secret and the commit secret (the previous init
+// secret alone without a path); a Welcome's joiner secret giving the
+// epoch; and the epoch giving its init secret. What was encrypted to
+// recipient keys (each path secret to its copath resolution, each
+// joiner's GroupSecrets to its init key) is answered on demand by
+// RevealedBy from the group's history (edges.go), unless eager edges were
+// asked for.
 func (g *Group) security(committer *member, res *mls.Outcome) *protocol.Security {
 	e := g.Epoch() // the epoch this commit started
 	t := g.tree()
@@ -66,27 +69,39 @@ func (g *Group) security(committer *member, res *mls.Outcome) *protocol.Security
 		for i, x := range res.Path {
 			index[x] = i
 			ps := pathSecret(e, i)
-			out = append(out, protocol.Reveal{From: ps, To: protocol.KeySecret(t.EncryptionKey(x))})
+			key := t.EncryptionKey(x)
+			g.edges.register(key, keyRef{kind: keyNode, node: x, from: uint32(e)})
+			out = append(out, protocol.Reveal{From: ps, To: protocol.KeySecret(key)})
 			next := commitSecret(e)
 			if i+1 < len(res.Path) {
 				next = pathSecret(e, i+1)
 			}
 			out = append(out, protocol.Reveal{From: ps, To: next})
 		}
-		for _, edge := range res.Edges {
-			out = append(out, protocol.Reveal{From: protocol.KeySecret(edge.RecipientKey), To: pathSecret(e, index[edge.PathNode])})
+		if g.edges.eager {
+			for _, edge := range res.Edges {
+				out = append(out, protocol.Reveal{From: protocol.KeySecret(edge.RecipientKey), To: pathSecret(e, index[edge.PathNode])})
+			}
 		}
 		// A committer alone in its tree has an empty path: its commit
 		// secret is still secret, derived from its fresh leaf secret.
 		from = append(from, commitSecret(e))
 	}
 	for _, j := range res.Joiners {
-		init := protocol.KeySecret(j.InitKey)
-		out = append(out, protocol.Reveal{From: init, To: joinerSecret(e)})
 		lca := tm.CommonAncestor(committer.leaf.Node(), j.Leaf.Node())
-		if i := slices.Index(res.Path, lca); i >= 0 {
-			out = append(out, protocol.Reveal{From: init, To: pathSecret(e, i)})
+		item := slices.Index(res.Path, lca)
+		g.edges.welcomed(j.InitKey, e, item)
+		g.edges.installed(t.EncryptionKey(j.Leaf.Node()), j.Leaf.Node(), e)
+		if g.edges.eager {
+			init := protocol.KeySecret(j.InitKey)
+			out = append(out, protocol.Reveal{From: init, To: joinerSecret(e)})
+			if item >= 0 {
+				out = append(out, protocol.Reveal{From: init, To: pathSecret(e, item)})
+			}
 		}
+	}
+	for _, l := range res.Updated {
+		g.edges.installed(t.EncryptionKey(l.Node()), l.Node(), e)
 	}
 	if len(res.Joiners) > 0 {
 		out = append(out, protocol.Reveal{From: joinerSecret(e), To: epochSecret(e)})
@@ -96,6 +111,11 @@ func (g *Group) security(committer *member, res *mls.Outcome) *protocol.Security
 	sec.Derives = []protocol.Derive{{To: epochSecret(e), From: from}}
 	return sec
 }
+
+// EagerEdgesForTesting makes the group list every encryption edge in its
+// Outcomes, as it did before RevealedBy, so tests can check that both ways
+// give the oracle the same answers.
+func (g *Group) EagerEdgesForTesting() { g.edges.eager = true }
 
 // offline notes what a member that goes offline keeps: in full mode its
 // own state simply stops advancing; in sampled mode its knowledge is
@@ -117,15 +137,23 @@ func (g *Group) knowledge(m *member) protocol.Knowledge {
 	add := func(pub []byte) { k.Secrets = append(k.Secrets, protocol.KeySecret(pub)) }
 	if g.full {
 		st := m.state
-		st.View().KnownKeys(func(_ tm.NodeIndex, pub []byte) { add(pub) })
+		st.View().KnownKeys(func(x tm.NodeIndex, pub []byte) {
+			g.edges.registerNode(pub, x, st.Epoch())
+			add(pub)
+		})
 		for _, pub := range st.PendingUpdateKeys() {
+			g.edges.register(pub, keyRef{kind: keyPending})
 			add(pub)
 		}
 		k.Current = st.Epoch()
 		k.Epochs = append(st.RetainedEpochs(), st.Epoch())
 	} else {
-		g.view(m).KnownKeys(func(_ tm.NodeIndex, pub []byte) { add(pub) })
+		g.view(m).KnownKeys(func(x tm.NodeIndex, pub []byte) {
+			g.edges.registerNode(pub, x, g.Epoch())
+			add(pub)
+		})
 		for pub := range m.pending {
+			g.edges.register([]byte(pub), keyRef{kind: keyPending})
 			add([]byte(pub))
 		}
 		k.Current = g.Epoch()
@@ -152,6 +180,8 @@ func (g *Group) Compromise(id protocol.MemberID) (protocol.Knowledge, error) {
 	}
 	for _, j := range g.joiners {
 		if j.id == id {
+			g.edges.register(j.bundle.KeyPackage.InitKey, keyRef{kind: keyInit, pathItem: -1})
+			g.edges.register(j.bundle.KeyPackage.LeafNode.EncryptionKey, keyRef{kind: keyPending})
 			return protocol.Knowledge{Secrets: []protocol.Secret{
 				protocol.KeySecret(j.bundle.KeyPackage.InitKey),
 				protocol.KeySecret(j.bundle.KeyPackage.LeafNode.EncryptionKey),
