@@ -89,6 +89,9 @@ var ErrInvalidKeyPackage = errors.New("invalid KeyPackage")
 // the KeyPackage and leaf signatures, leaf validity, and that init_key and
 // encryption_key differ. now (seconds) checks the lifetime unless zero.
 func (k *KeyPackage) Validate(s *suite.Suite, now uint64) error {
+	if k.validated != nil && *k.validated == (keyPackageCheck{s.ID, now}) {
+		return nil
+	}
 	if k.Version != mls10 {
 		return fmt.Errorf("version %d: %w", k.Version, ErrInvalidKeyPackage)
 	}

@@ -1,7 +1,11 @@
 package mls
 
 import (
+	"fmt"
 	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	rt "cgkalab/models/ratchettree"
 	"cgkalab/models/suite"
@@ -63,4 +67,61 @@ func (g *Group) PendingRemovals() []tm.LeafIndex {
 		}
 	}
 	return out
+}
+
+// keyPackageCheck is what a KeyPackage was validated for.
+type keyPackageCheck struct {
+	suite suite.ID
+	now   uint64
+}
+
+// ValidateKeyPackages validates kps (KeyPackage.Validate: both signatures
+// verified, RFC 9420, Section 10.1) on all cores and returns the error of
+// the first invalid one by index. Each valid KeyPackage remembers it, so a
+// Commit adding it (which validates every Add, Section 12.2) does not
+// verify its signatures a second time: a member adding a million clients
+// checks each once, on every core.
+func ValidateKeyPackages(s *suite.Suite, kps []*KeyPackage, now uint64) error {
+	errs := make([]error, len(kps))
+	parallel(len(kps), func(i int) {
+		if errs[i] = kps[i].Validate(s, now); errs[i] == nil {
+			kps[i].validated = &keyPackageCheck{s.ID, now}
+		}
+	})
+	for i, err := range errs {
+		if err != nil {
+			return fmt.Errorf("KeyPackage %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// parallel runs f(0..n-1) on up to GOMAXPROCS goroutines, in chunks.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/64)
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	const chunk = 64
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				lo := int(next.Add(chunk) - chunk)
+				if lo >= n {
+					return
+				}
+				for i := lo; i < min(lo+chunk, n); i++ {
+					f(i)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

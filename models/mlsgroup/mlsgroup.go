@@ -25,6 +25,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 
@@ -138,7 +139,12 @@ func (g *Group) now() int64 { return g.env.Now() }
 // keyPackage creates a client's KeyPackage with keys from the protocol's
 // random stream.
 func (g *Group) keyPackage(id protocol.MemberID) (*mls.KeyPackageBundle, error) {
-	return mls.NewKeyPackage(g.suite, fmt.Appendf(nil, "client-%d", id), nil, rt.Lifetime{NotBefore: 0, NotAfter: 1 << 62}, g.env.Rand)
+	return g.keyPackageFrom(id, g.env.Rand)
+}
+
+// keyPackageFrom creates a client's KeyPackage with keys from rand.
+func (g *Group) keyPackageFrom(id protocol.MemberID, rand io.Reader) (*mls.KeyPackageBundle, error) {
+	return mls.NewKeyPackage(g.suite, fmt.Appendf(nil, "client-%d", id), nil, rt.Lifetime{NotBefore: 0, NotAfter: 1 << 62}, rand)
 }
 
 // create makes the group: the actor creates it and commits Adds of all
@@ -168,11 +174,21 @@ func (g *Group) create(actor protocol.MemberID, targets []protocol.MemberID) (*p
 	if len(targets) == 0 {
 		return out, nil
 	}
-	// The creator adds everyone by value in one commit.
+	// The creator adds everyone by value in one commit, having checked
+	// their KeyPackages on every core.
 	props, err := g.adds(actor, targets, out)
 	if err != nil {
 		return nil, err
 	}
+	kps := make([]*mls.KeyPackage, len(props))
+	for i, p := range props {
+		kps[i] = p.Add
+	}
+	t0 = g.now()
+	if err := mls.ValidateKeyPackages(g.suite, kps, g.cfg.Now); err != nil {
+		return nil, fmt.Errorf("mlsgroup: creator validating KeyPackages: %w", err)
+	}
+	out.SenderNanos += g.now() - t0
 	c, err := g.doCommit(actor, true, props)
 	if err != nil {
 		return nil, err
@@ -186,12 +202,14 @@ func (g *Group) create(actor protocol.MemberID, targets []protocol.MemberID) (*p
 // adds makes a KeyPackage for each of op's targets, which the actor
 // fetches from the delivery service, and returns their Add proposals.
 func (g *Group) adds(actor protocol.MemberID, targets []protocol.MemberID, out *protocol.Outcome) ([]*mls.Proposal, error) {
-	var props []*mls.Proposal
-	for _, id := range targets {
-		b, err := g.keyPackage(id)
-		if err != nil {
-			return nil, err
-		}
+	bundles, err := g.keyPackages(targets)
+	if err != nil {
+		return nil, err
+	}
+	props := make([]*mls.Proposal, 0, len(targets))
+	out.Messages = slices.Grow(out.Messages, len(targets))
+	for i, id := range targets {
+		b := bundles[i]
 		g.joiners[string(b.KeyPackage.InitKey)] = joiner{id, b}
 		props = append(props, &mls.Proposal{Type: mls.ProposalAdd, Add: b.KeyPackage})
 		out.Messages = append(out.Messages, protocol.Message{Kind: MsgKeyPackage, Bytes: len(b.KeyPackage.Bytes()), FromDS: true, To: []protocol.MemberID{actor}})

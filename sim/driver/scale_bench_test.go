@@ -148,3 +148,51 @@ func liveHeap() uint64 {
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
 }
+
+// createConfig is a run that only creates a group of n members in scaled
+// mode: one second of virtual time with no workload.
+func createConfig(n int) *driver.Config {
+	cfg := benchConfig(n, false)
+	cfg.Fidelity = "scaled"
+	cfg.Duration = sim.Second
+	none := workload.Arrival{Process: "none"}
+	w := &cfg.Workload
+	w.Joins, w.Leaves, w.Updates, w.Messages, w.Compromises = none, none, none, none, none
+	w.Offline.Share = 0
+	return cfg
+}
+
+// BenchmarkCreate creates a group of n members in scaled mode (KeyPackages
+// with real keys and signatures, the creation commit adding everyone with
+// every KeyPackage verified, the Welcome with its GroupSecrets accounted)
+// and reports the live heap per member after a collection, with the
+// group still held.
+func BenchmarkCreate(b *testing.B) {
+	for _, l := range []int{4, 5, 6} {
+		if l > benchMaxLog10() {
+			continue
+		}
+		n := pow10(l)
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			var perMember float64
+			for b.Loop() {
+				base := liveHeap()
+				var g protocol.Group
+				d := &driver.Driver{Protocols: map[string]protocol.Factory{"mls": func(env protocol.Env) (protocol.Group, error) {
+					var err error
+					g, err = mlsgroup.New(env)
+					return g, err
+				}}}
+				if _, err := d.Run(context.Background(), createConfig(n), 1, nil); err != nil {
+					b.Fatal(err)
+				}
+				perMember = float64(liveHeap()-base) / float64(n)
+				heldGroup = g
+			}
+			b.ReportMetric(perMember, "B/member")
+		})
+	}
+}
+
+// heldGroup keeps the last created group alive for heap profiles.
+var heldGroup protocol.Group
