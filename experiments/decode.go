@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"cgkalab/sim"
 	"cgkalab/sim/driver"
 	"cgkalab/sim/workload"
 )
@@ -69,6 +70,9 @@ func parseYAML(file string, data []byte) (*yaml.Node, error) {
 		return nil, &Error{File: file, Msg: "empty experiment file"}
 	}
 	root := doc.Content[0]
+	if expandedSize(root, MaxExpandedNodes) > MaxExpandedNodes {
+		return nil, &Error{File: file, Msg: fmt.Sprintf("more than %d YAML nodes once aliases are expanded (an alias bomb?)", MaxExpandedNodes)}
+	}
 	if root.Kind != yaml.MappingNode {
 		return nil, &Error{File: file, Line: root.Line, Msg: "want a mapping of keys at the top level"}
 	}
@@ -227,7 +231,9 @@ func (d *decoder) header(root *yaml.Node) *Spec {
 	fields := []field{
 		{"name", func(n *yaml.Node, p string) {
 			if v, ok := d.str(n, p); ok {
-				if !nameRE.MatchString(v) {
+				if len(v) > maxNameBytes {
+					d.errorf(n, p, "%d bytes long; at most %d fit in a directory name", len(v), maxNameBytes)
+				} else if !nameRE.MatchString(v) {
 					d.errorf(n, p, "%q is not usable as a directory name (letters, digits, '.', '_', '-')", v)
 				}
 				s.Name = v
@@ -249,7 +255,7 @@ func (d *decoder) header(root *yaml.Node) *Spec {
 func (d *decoder) seeds(n *yaml.Node, path string) []uint64 {
 	n = deref(n)
 	if n.Kind == yaml.ScalarNode {
-		c, ok := d.integer(n, path, 1)
+		c, ok := d.integer(n, path, 1, MaxSeeds)
 		if !ok {
 			return nil
 		}
@@ -290,7 +296,8 @@ func defaultConfig() driver.Config {
 	c.Suite = 1
 	c.Fidelity = "auto"
 	c.Sample = 8
-	for _, a := range []*workload.Arrival{&c.Workload.Joins, &c.Workload.Leaves, &c.Workload.Updates, &c.Workload.Messages, &c.Workload.Compromises} {
+	for _, a := range []*workload.Arrival{&c.Workload.Joins, &c.Workload.Leaves, &c.Workload.Updates, &c.Workload.Messages,
+		&c.Workload.Compromises, &c.Workload.ServiceCompromises} {
 		a.Process = "none"
 	}
 	c.Network.Latency.Kind = "fixed"
@@ -307,12 +314,12 @@ func (d *decoder) config(root *yaml.Node) driver.Config {
 		{"protocol", func(n *yaml.Node, p string) { c.Protocol, _ = d.str(n, p) }},
 		{"suite", func(n *yaml.Node, p string) { c.Suite, _ = d.suite(n, p) }},
 		{"fidelity", func(n *yaml.Node, p string) { c.Fidelity, _ = d.str(n, p) }},
-		{"auto_threshold", func(n *yaml.Node, p string) { c.AutoThreshold, _ = d.integer(n, p, 0) }},
-		{"sample", func(n *yaml.Node, p string) { c.Sample, _ = d.integer(n, p, 0) }},
+		{"auto_threshold", func(n *yaml.Node, p string) { c.AutoThreshold, _ = d.integer(n, p, 0, MaxMembers) }},
+		{"sample", func(n *yaml.Node, p string) { c.Sample, _ = d.integer(n, p, 0, MaxSample) }},
 		{"duration", func(n *yaml.Node, p string) { c.Duration, _ = d.duration(n, p) }},
 		{"group", func(n *yaml.Node, p string) {
 			seen := d.mapping(n, p, true, []field{
-				{"initial", func(n *yaml.Node, p string) { w.Initial, _ = d.integer(n, p, 1) }},
+				{"initial", func(n *yaml.Node, p string) { w.Initial, _ = d.integer(n, p, 1, MaxMembers) }},
 				{"shape", func(n *yaml.Node, p string) { w.Shape.Kind, _ = d.str(n, p) }},
 				{"blank", func(n *yaml.Node, p string) { w.Shape.Blank, _ = d.number(n, p) }},
 			})
@@ -322,24 +329,15 @@ func (d *decoder) config(root *yaml.Node) driver.Config {
 		{"policy", func(n *yaml.Node, p string) {
 			d.mapping(n, p, true, []field{
 				{"max_update_age", func(n *yaml.Node, p string) { w.Policy.MaxUpdateAge, _ = d.duration(n, p) }},
-				{"retain_epochs", func(n *yaml.Node, p string) { w.RetainEpochs, _ = d.integer(n, p, 0) }},
+				{"retain_epochs", func(n *yaml.Node, p string) { w.RetainEpochs, _ = d.integer(n, p, 0, MaxCount) }},
 			})
 		}},
 		{"security", func(n *yaml.Node, p string) {
 			d.mapping(n, p, true, []field{
 				{"compromises", func(n *yaml.Node, p string) { w.Compromises = d.arrival(n, p) }},
-				{"at", func(n *yaml.Node, p string) {
-					n = deref(n)
-					if n.Kind != yaml.SequenceNode {
-						d.errorf(n, p, "want a list of times, got %s", kindName(n))
-						return
-					}
-					for _, e := range n.Content {
-						if t, ok := d.duration(e, p); ok {
-							w.CompromiseAt = append(w.CompromiseAt, t)
-						}
-					}
-				}},
+				{"service", func(n *yaml.Node, p string) { w.ServiceCompromises = d.arrival(n, p) }},
+				{"service_at", func(n *yaml.Node, p string) { w.ServiceCompromiseAt = d.times(n, p) }},
+				{"at", func(n *yaml.Node, p string) { w.CompromiseAt = d.times(n, p) }},
 			})
 		}},
 		{"network", func(n *yaml.Node, p string) {
@@ -380,6 +378,22 @@ func topValue(root *yaml.Node, key string) *yaml.Node {
 	return root
 }
 
+// times decodes a list of virtual times.
+func (d *decoder) times(n *yaml.Node, path string) []sim.Time {
+	n = deref(n)
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, path, "want a list of times, got %s", kindName(n))
+		return nil
+	}
+	var out []sim.Time
+	for _, e := range n.Content {
+		if t, ok := d.duration(e, path); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 func (d *decoder) workload(n *yaml.Node, path string, w *workload.Config) {
 	var sizeSeen bool
 	d.mapping(n, path, true, []field{
@@ -401,13 +415,23 @@ func (d *decoder) workload(n *yaml.Node, path string, w *workload.Config) {
 				d.errorf(deref(n), join(p, "size"), "required when messages are enabled")
 			}
 		}},
+		{"actors", func(n *yaml.Node, p string) {
+			a := &w.Actors
+			d.mapping(n, p, true, []field{
+				{"weights", func(n *yaml.Node, p string) { a.Weights, _ = d.str(n, p) }},
+				{"s", func(n *yaml.Node, p string) { a.S, _ = d.number(n, p) }},
+				{"sigma", func(n *yaml.Node, p string) { a.Sigma, _ = d.number(n, p) }},
+				{"admins", func(n *yaml.Node, p string) { a.Admins, _ = d.integer(n, p, 0, MaxMembers) }},
+				{"admin_share", func(n *yaml.Node, p string) { a.AdminShare, _ = d.number(n, p) }},
+			})
+		}},
 		{"offline", func(n *yaml.Node, p string) {
 			o := &w.Offline
 			seen := d.mapping(n, p, true, []field{
 				{"share", func(n *yaml.Node, p string) { o.Share, _ = d.number(n, p) }},
 				{"online", func(n *yaml.Node, p string) { o.Online, _ = d.dist(n, p, true) }},
 				{"offline", func(n *yaml.Node, p string) { o.Offline, _ = d.dist(n, p, true) }},
-				{"max_backlog", func(n *yaml.Node, p string) { o.MaxBacklog, _ = d.integer(n, p, 0) }},
+				{"max_backlog", func(n *yaml.Node, p string) { o.MaxBacklog, _ = d.integer(n, p, 0, MaxCount) }},
 			})
 			if o.Share > 0 {
 				for _, k := range []string{"online", "offline"} {

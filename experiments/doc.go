@@ -83,16 +83,24 @@
 //
 // Runner.RunAll executes runs and writes, per run, into <out>/<name>/:
 //
-//	<run>.events.csv  one row per metrics.Event, header metrics.Columns
-//	<run>.health.csv  one row per metrics.Health sample
-//	<run>.json        the Record: versions, seed, params, resolved config,
-//	                  fidelity mode, engine stats and a Summary
+//	<run>.events.csv       one row per metrics.Event, header metrics.Columns
+//	<run>.health.csv       one row per metrics.Health sample
+//	<run>.compromises.csv  one row per compromise, for runs with compromises
+//	<run>.json             the Record: versions, seed, params, resolved config,
+//	                       fidelity mode, engine stats, a Summary, the
+//	                       experiment's SpecDigest, and the size and SHA-256
+//	                       of each of the run's other files
 //
 // Every file is written atomically (temporary file in the same directory,
-// fsync, rename), and the JSON last: it marks a finished run. A rerun skips
-// runs whose JSON parses with the same seed and config, and redoes the
-// others. Shard selects every Count-th run for job arrays; Merge joins the
-// finished runs of a directory into summary.csv.
+// fsync, rename; mode 0666 less the umask), and the JSON last: it marks a
+// finished run. A rerun skips a run only if its record matches the run and
+// its files still match their digests, so files of two configurations are
+// never taken for one run; files of another configuration, or of runs the
+// experiment no longer has, are moved into the stale/ subfolder, never
+// merged. Selection picks a shard of the runs (job arrays) or the runs of
+// given seeds; Merge joins the runs that shards wrote, into one folder or
+// several, after checking that every run is there once and that all agree
+// on the experiment (SpecDigest) and on their files.
 //
 // Output is deterministic: the same spec and seeds give byte-identical
 // files, except the CPU-time columns and their summaries.

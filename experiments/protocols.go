@@ -94,10 +94,10 @@ func (d *decoder) mlsOptions(n *yaml.Node, path string) any {
 			c := &o.Commit
 			d.mapping(n, p, true, []field{
 				{"committer", func(n *yaml.Node, p string) { c.Committer, _ = d.str(n, p) }},
-				{"admins", func(n *yaml.Node, p string) { c.Admins, _ = d.integer(n, p, 0) }},
+				{"admins", func(n *yaml.Node, p string) { c.Admins, _ = d.integer(n, p, 0, MaxMembers) }},
 				{"when", func(n *yaml.Node, p string) { c.When, _ = d.str(n, p) }},
 				{"every", func(n *yaml.Node, p string) { t, _ := d.duration(n, p); c.Every = t.Duration() }},
-				{"count", func(n *yaml.Node, p string) { c.Count, _ = d.integer(n, p, 0) }},
+				{"count", func(n *yaml.Node, p string) { c.Count, _ = d.integer(n, p, 0, MaxCount) }},
 				{"path", func(n *yaml.Node, p string) { c.Path, _ = d.str(n, p) }},
 			})
 		}},

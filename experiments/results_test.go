@@ -24,17 +24,19 @@ func goldenRun(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := spec.Expand()[0]
+	runs := spec.Expand()
+	run := runs[0]
 	res := fakeResult(&run.Config, run.Seed)
 	rec := &Record{
 		Format: FormatVersion, Version: "v0.0.0-test", Experiment: spec.Name, Run: run.ID, Seed: run.Seed,
 		Params: run.Params, Config: run.Config, Mode: res.Mode, Stats: res.Stats, Summary: Summarize(res.Events),
+		Runs: len(runs), SpecDigest: SpecDigest(spec.Name, runs),
 	}
 	dir := t.TempDir()
 	if err := writeRunFiles(dir, rec, res); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Merge(dir); err != nil {
+	if _, err := Merge(dir, nil, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	return dir

@@ -3,7 +3,9 @@ package experiments
 import (
 	"encoding/csv"
 	"io"
+	"math"
 
+	"cgkalab/experiments/stats"
 	"cgkalab/sim/security"
 )
 
@@ -12,7 +14,8 @@ import (
 // predicate's count and the protocol's excess, and the distributions of
 // PCS healing times and FS exposure windows (seconds). Healing times of
 // compromises that never healed are counted at the end of the run
-// (censored) and counted in Censored.
+// (censored) and counted in Censored; HealingKM is the estimate to report,
+// HealingSeconds describes the observed values, censored ones included.
 type SecuritySummary struct {
 	Compromises     int     `json:"compromises"`
 	Censored        int     `json:"censored"`
@@ -26,6 +29,45 @@ type SecuritySummary struct {
 	MessageShare    float64 `json:"exposed_message_share"`
 	HealingSeconds  Stat    `json:"healing_s"`
 	FSWindowSeconds Stat    `json:"fs_window_s"`
+	// HealingKM is the Kaplan–Meier median healing time; nil without
+	// compromises.
+	HealingKM *KMMedian `json:"healing_km,omitempty"`
+}
+
+// KMMedian is a Kaplan–Meier median time (seconds) with its confidence
+// interval (stats.MedianCI). A null median or limit was not reached: the
+// survival curve, or that limit of its band, never fell to one half within
+// the run, so the data bound it only from below.
+type KMMedian struct {
+	Healed   int      `json:"healed"`
+	Censored int      `json:"censored"`
+	Level    float64  `json:"level"`
+	Median   *float64 `json:"median_s"`
+	Lower    *float64 `json:"lower_s"`
+	Upper    *float64 `json:"upper_s"`
+	Method   string   `json:"ci_method"`
+}
+
+// newKMMedian estimates the median of healing times, censored[i] marking
+// those that had not healed when the run ended.
+func newKMMedian(healing []float64, censored []bool) (*KMMedian, error) {
+	observed := make([]bool, len(censored))
+	for i, c := range censored {
+		observed[i] = !c
+	}
+	km, err := stats.KaplanMeier(healing, observed, stats.Level)
+	if err != nil {
+		return nil, err
+	}
+	m := km.Median()
+	reached := func(v float64) *float64 {
+		if math.IsInf(v, 1) {
+			return nil
+		}
+		return &v
+	}
+	return &KMMedian{Healed: km.Events, Censored: km.Censored, Level: m.Level,
+		Median: reached(m.Value), Lower: reached(m.Lower), Upper: reached(m.Upper), Method: stats.MedianCI}, nil
 }
 
 // CompromiseColumns are the header of a run's compromises CSV.
@@ -47,12 +89,23 @@ func summarizeSecurity(r *security.Report) *SecuritySummary {
 		s.MessageShare = float64(r.ExposedMessages) / float64(r.Messages)
 	}
 	var heal, fs []float64
+	var censored []bool
 	for _, c := range r.Compromises {
 		heal = append(heal, c.Healing.Seconds())
 		fs = append(fs, c.FSWindow.Seconds())
+		censored = append(censored, c.Censored)
 		if c.Censored {
 			s.Censored++
 		}
+	}
+	if len(heal) > 0 {
+		// The oracle's durations are finite and non-negative, the only
+		// inputs the estimator refuses.
+		km, err := newKMMedian(heal, censored)
+		if err != nil {
+			panic("experiments: healing times the estimator refuses: " + err.Error())
+		}
+		s.HealingKM = km
 	}
 	s.HealingSeconds, s.FSWindowSeconds = NewStat(heal), NewStat(fs)
 	return s

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"cgkalab/sim"
@@ -21,6 +22,14 @@ func TestSecuritySummaryAndFile(t *testing.T) {
 	if s.HealingSeconds.Max != 4*3600 || s.FSWindowSeconds.P50 != 60 {
 		t.Errorf("healing %+v, fs %+v", s.HealingSeconds, s.FSWindowSeconds)
 	}
+	// One healed at 30 min, one censored at 4 h: S falls to 1/2 at
+	// 30 min, the median; the band's upper limit stays at 1 (n = 2), so
+	// the interval's upper limit is not reached.
+	km := s.HealingKM
+	if km == nil || km.Healed != 1 || km.Censored != 1 || km.Median == nil || *km.Median != 1800 ||
+		km.Lower == nil || *km.Lower != 1800 || km.Upper != nil || km.Level != 0.95 {
+		t.Errorf("healing KM %+v", km)
+	}
 	var b bytes.Buffer
 	if err := WriteCompromises(&b, r); err != nil {
 		t.Fatal(err)
@@ -28,6 +37,12 @@ func TestSecuritySummaryAndFile(t *testing.T) {
 	want := "time_s,member,epoch,healing_s,censored,fs_window_s,exposed_epochs\n3600,3,2,1800,0,300,2\n7200,7,5,14400,1,60,3\n"
 	if b.String() != want {
 		t.Errorf("compromises file:\n%s\nwant:\n%s", b.String(), want)
+	}
+	if got := kmColumns(km); strings.Join(got, ",") != "1800,1800,inf" {
+		t.Errorf("summary columns %q", got)
+	}
+	if got := kmColumns(nil); strings.Join(got, ",") != ",," {
+		t.Errorf("summary columns without an estimate %q", got)
 	}
 	if summarizeSecurity(nil) != nil {
 		t.Error("a run without compromises has a security summary")

@@ -3,8 +3,8 @@ package experiments
 import (
 	_ "embed"
 	"fmt"
-	"os"
 	"slices"
+	"strings"
 
 	"cgkalab/sim/driver"
 )
@@ -74,16 +74,6 @@ type point struct {
 	cfg    driver.Config
 }
 
-// Load reads and decodes the experiment file at path; errors name the
-// path as given.
-func Load(path string) (*Spec, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return Decode(path, data)
-}
-
 // Decode decodes an experiment file strictly and checks every run's
 // configuration. file names the file in errors. The error, if any, joins
 // one *Error per problem found, in line order.
@@ -98,11 +88,47 @@ func Decode(file string, data []byte) (*Spec, error) {
 	if len(d.errs) > 0 {
 		return nil, d.err()
 	}
+	if runs := gridSize(s.Sweep) * int64(len(s.Seeds)); runs > MaxRuns {
+		return nil, &Error{File: file, Key: "sweep", Msg: fmt.Sprintf("the sweep and seeds make %d runs; at most %d", runs, MaxRuns)}
+	}
+	if id := longestID(s); len(id) > MaxRunIDBytes {
+		return nil, &Error{File: file, Key: "sweep", Msg: fmt.Sprintf("run ID %.40q... is %d bytes long; at most %d fit in file names (shorten the swept values)", id, len(id), MaxRunIDBytes)}
+	}
 	s.points = d.expandGrid(root, s.Sweep, d.sweepNodes)
 	if len(d.errs) > 0 {
 		return nil, d.err()
 	}
 	return s, nil
+}
+
+// gridSize is the number of grid points of a sweep, saturating at 2^40.
+func gridSize(axes []Axis) int64 {
+	n := int64(1)
+	for _, a := range axes {
+		if n *= int64(len(a.Values)); n > 1<<40 {
+			return 1 << 40
+		}
+	}
+	return n
+}
+
+// longestID returns the longest run ID the spec's sweep and seeds make.
+func longestID(s *Spec) string {
+	var parts []string
+	for _, a := range s.Sweep {
+		v := ""
+		for _, x := range a.Values {
+			if len(x) > len(v) {
+				v = x
+			}
+		}
+		parts = append(parts, a.Short+"="+v)
+	}
+	seed := uint64(0)
+	for _, x := range s.Seeds {
+		seed = max(seed, x)
+	}
+	return strings.Join(append(parts, fmt.Sprintf("seed=%d", seed)), "_")
 }
 
 // Expand lists the runs in a deterministic order: the sweep's grid with

@@ -1,15 +1,10 @@
 package experiments
 
 import (
-	"cmp"
 	"encoding/csv"
-	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 
 	"cgkalab/sim/metrics"
 )
@@ -125,56 +120,6 @@ func (s *Summary) Kind(kind string) KindSummary {
 	return KindSummary{Kind: kind}
 }
 
-// ReadRecords reads the records of every finished run in an experiment
-// directory, ordered as the experiment lists its runs. All must belong to
-// one experiment.
-func ReadRecords(dir string) ([]*Record, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var recs []*Record
-	for _, e := range entries {
-		n := e.Name()
-		if e.IsDir() || strings.HasPrefix(n, ".") || !strings.HasSuffix(n, ".json") {
-			continue
-		}
-		r, err := ReadRecord(filepath.Join(dir, n))
-		if err != nil {
-			return nil, err
-		}
-		if recordFile(r.Run) != n {
-			return nil, fmt.Errorf("%s: holds run %q", filepath.Join(dir, n), r.Run)
-		}
-		if len(recs) > 0 && r.Experiment != recs[0].Experiment {
-			return nil, fmt.Errorf("%s: runs of two experiments, %q and %q", dir, recs[0].Experiment, r.Experiment)
-		}
-		recs = append(recs, r)
-	}
-	slices.SortStableFunc(recs, func(a, b *Record) int {
-		return cmp.Or(cmp.Compare(a.Index, b.Index), strings.Compare(a.Run, b.Run))
-	})
-	return recs, nil
-}
-
-// SummaryFile is the name Merge writes in an experiment directory.
-const SummaryFile = "summary.csv"
-
-// Merge joins the finished runs of an experiment directory, however many
-// shards wrote them, into <dir>/summary.csv: one row per run. It returns
-// the records it read.
-func Merge(dir string) ([]*Record, error) {
-	recs, err := ReadRecords(dir)
-	if err != nil {
-		return nil, err
-	}
-	if len(recs) == 0 {
-		return nil, fmt.Errorf("%s: no finished runs", dir)
-	}
-	err = writeAtomic(dir, SummaryFile, func(w io.Writer) error { return WriteSummary(w, recs) })
-	return recs, err
-}
-
 // summaryStats are the per-kind columns of summary.csv.
 var summaryStats = []struct {
 	name string
@@ -189,8 +134,25 @@ var summaryStats = []struct {
 	{"receiver_cpu_ns_mean", func(k *KindSummary) float64 { return k.ReceiverCPU.Mean }},
 }
 
+// kmColumns are a Kaplan–Meier median and its interval limits in
+// seconds: "inf" where not reached (the time lies beyond the run's end),
+// empty without an estimate.
+func kmColumns(m *KMMedian) []string {
+	if m == nil {
+		return []string{"", "", ""}
+	}
+	col := func(v *float64) string {
+		if v == nil {
+			return "inf"
+		}
+		return formatFloat(*v)
+	}
+	return []string{col(m.Median), col(m.Lower), col(m.Upper)}
+}
+
 // WriteSummary writes one CSV row per record: the run, its params (one
-// column per swept key), mode and totals, then per event kind (every kind
+// column per swept key), mode and totals, security (healing as a
+// Kaplan–Meier median with its interval), then per event kind (every kind
 // any run has, sorted) its count and mean and p90 bytes.
 func WriteSummary(w io.Writer, recs []*Record) error {
 	var keys, kinds []string
@@ -212,7 +174,7 @@ func WriteSummary(w io.Writer, recs []*Record) error {
 	header = append(header, "mode", "initial_members", "duration_s", "events", "final_members", "final_epoch",
 		"bytes_up_total", "bytes_down_total", "commits",
 		"compromises", "exposed_epoch_share", "exposed_message_share", "excess_exposed_epochs",
-		"healing_s_p50", "healing_s_p90", "fs_window_s_p50", "fs_window_s_p90")
+		"healing_km_median_s", "healing_km_lower_s", "healing_km_upper_s", "healing_censored", "fs_window_s_p50", "fs_window_s_p90")
 	for _, k := range kinds {
 		for _, s := range summaryStats {
 			header = append(header, k+"_"+s.name)
@@ -238,10 +200,11 @@ func WriteSummary(w io.Writer, recs []*Record) error {
 			itoa(s.Events), itoa(s.FinalMembers), itoa(s.FinalEpoch),
 			itoa(s.BytesUp), itoa(s.BytesDown), itoa(s.Kind("commit").Count))
 		if sec := r.Security; sec != nil {
-			row = append(row, itoa(sec.Compromises), formatFloat(sec.EpochShare), formatFloat(sec.MessageShare), itoa(sec.ExcessEpochs),
-				formatFloat(sec.HealingSeconds.P50), formatFloat(sec.HealingSeconds.P90), formatFloat(sec.FSWindowSeconds.P50), formatFloat(sec.FSWindowSeconds.P90))
+			row = append(row, itoa(sec.Compromises), formatFloat(sec.EpochShare), formatFloat(sec.MessageShare), itoa(sec.ExcessEpochs))
+			row = append(row, kmColumns(sec.HealingKM)...)
+			row = append(row, itoa(sec.Censored), formatFloat(sec.FSWindowSeconds.P50), formatFloat(sec.FSWindowSeconds.P90))
 		} else {
-			row = append(row, "0", "", "", "", "", "", "", "")
+			row = append(row, "0", "", "", "", "", "", "", "", "", "")
 		}
 		for _, k := range kinds {
 			ks := s.Kind(k)

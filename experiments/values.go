@@ -10,6 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"cgkalab/models/suite"
 	"cgkalab/sim"
 )
 
@@ -44,8 +45,8 @@ func (d *decoder) plainNumber(n *yaml.Node, path string) bool {
 	return true
 }
 
-// integer decodes a decimal integer of at least min.
-func (d *decoder) integer(n *yaml.Node, path string, min int) (int, bool) {
+// integer decodes a decimal integer in [min, max].
+func (d *decoder) integer(n *yaml.Node, path string, min, max int) (int, bool) {
 	if !d.plainNumber(n, path) {
 		return 0, false
 	}
@@ -57,6 +58,10 @@ func (d *decoder) integer(n *yaml.Node, path string, min int) (int, bool) {
 	}
 	if v < int64(min) {
 		d.errorf(n, path, "must be at least %d, got %d", min, v)
+		return 0, false
+	}
+	if v > int64(max) {
+		d.errorf(n, path, "must be at most %d, got %d", max, v)
 		return 0, false
 	}
 	return int(v), true
@@ -76,6 +81,10 @@ func (d *decoder) suite(n *yaml.Node, path string) (uint16, bool) {
 	v, err := strconv.ParseUint(s, base, 16)
 	if err != nil || v == 0 {
 		d.errorf(n, path, "want a cipher suite code point in 1..0xFFFF, got %q", n.Value)
+		return 0, false
+	}
+	if _, err := suite.ByID(suite.ID(v)); err != nil {
+		d.errorf(n, path, "cipher suite %s is not implemented (%v)", n.Value, err)
 		return 0, false
 	}
 	return uint16(v), true
@@ -250,9 +259,15 @@ func (d *decoder) dist(n *yaml.Node, path string, inSeconds bool) (sim.Dist, boo
 	}
 	// Parameters belong to one family each: one given to another family is
 	// a mistake, one missing from its family too.
+	// max is the uniform's upper bound and a truncation of the unbounded
+	// families, meaningless only for fixed.
 	own := map[string]sim.DistKind{"sigma": sim.DistLogNormal, "alpha": sim.DistPareto, "max": sim.DistUniform}
+	if seen["max"] && dist.Kind == sim.DistFixed {
+		d.errorf(n, join(path, "max"), "does not apply to dist: fixed")
+	}
 	for _, k := range []string{"sigma", "alpha", "max"} {
 		switch {
+		case k == "max" && seen[k] && dist.Kind != sim.DistFixed:
 		case seen[k] && own[k] != dist.Kind:
 			d.errorf(n, join(path, k), "applies only to dist: %s, not %s", own[k], dist.Kind)
 		case !seen[k] && own[k] == dist.Kind:

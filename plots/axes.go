@@ -3,11 +3,12 @@ package plots
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg"
 )
 
 func newPlot(title, x, y string) *plot.Plot {
@@ -15,13 +16,10 @@ func newPlot(title, x, y string) *plot.Plot {
 	p.Title.Text = title
 	p.X.Label.Text = x
 	p.Y.Label.Text = y
-	p.Legend.Top = true
+	p.Legend.TextStyle.Font.Size = vg.Points(10)
+	p.Legend.Padding = vg.Points(2)
 	p.Add(plotter.NewGrid())
 	return p
-}
-
-func lineStyle(st Style, i int) draw.LineStyle {
-	return draw.LineStyle{Color: st.color(i), Width: st.LineWidth}
 }
 
 // keepPositive returns the points that can be drawn: finite, and positive
@@ -79,6 +77,10 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 	if max/min >= 100 {
 		return plot.LogTicks{Prec: -1}.Ticks(min, max)
 	}
+	labelled := []int{1, 2, 5}
+	if max/min < 10 { // less than a decade: label more of its ticks
+		labelled = []int{1, 2, 3, 4, 5, 6, 8}
+	}
 	var ticks []plot.Tick
 	for e := math.Floor(math.Log10(min)); math.Pow(10, e) <= max; e++ {
 		base := math.Pow(10, e)
@@ -88,7 +90,7 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 				continue
 			}
 			t := plot.Tick{Value: v}
-			if m == 1 || m == 2 || m == 5 {
+			if slices.Contains(labelled, m) {
 				t.Label = strconv.FormatFloat(v, 'g', 6, 64)
 			}
 			ticks = append(ticks, t)
@@ -107,9 +109,44 @@ func setLinear(a *plot.Axis, lo, hi, top float64) {
 	a.Min, a.Max = lo, hi+(hi-lo)*top
 }
 
-// legendRoom is the share of the data's span left free above it for the
-// legend.
-const legendRoom = 0.35
+// setBytes puts the byte counts [lo, hi] on axis a: on a log scale when
+// the positive values span two decades or more, else linear from zero;
+// labels in B, kB, MB, GB. It reports whether the axis is logarithmic.
+func setBytes(a *plot.Axis, lo, hi float64) bool {
+	if lo > 0 && hi/lo >= 100 && setLog(a, lo, hi, 0.05) {
+		a.Tick.Marker = byteTicks{logTicks{}}
+		return true
+	}
+	setLinear(a, lo, hi, 0.05)
+	a.Tick.Marker = byteTicks{plot.DefaultTicks{}}
+	return false
+}
+
+// byteTicks labels the ticks of another ticker as byte sizes.
+type byteTicks struct{ plot.Ticker }
+
+func (b byteTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := b.Ticker.Ticks(min, max)
+	for i, t := range ticks {
+		if t.Label != "" {
+			ticks[i].Label = byteLabel(t.Value)
+		}
+	}
+	return ticks
+}
+
+// byteLabel writes a byte count with a decimal (SI) unit: 50 kB, 1.5 MB.
+func byteLabel(v float64) string {
+	for _, u := range []struct {
+		unit string
+		size float64
+	}{{"GB", 1e9}, {"MB", 1e6}, {"kB", 1e3}} {
+		if math.Abs(v) >= u.size {
+			return strconv.FormatFloat(v/u.size, 'g', 4, 64) + " " + u.unit
+		}
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64) + " B"
+}
 
 // xyRange returns the extent of the points.
 func xyRange(sets ...plotter.XYs) (xmin, xmax, ymin, ymax float64) {
@@ -122,4 +159,63 @@ func xyRange(sets ...plotter.XYs) (xmin, xmax, ymin, ymax float64) {
 		}
 	}
 	return
+}
+
+// timeTicks marks a time axis at whole multiples of a round step (in the
+// axis unit: 1, 2, 3, 6, 12 or 24 of them, or a multiple of 24 for hours;
+// 1, 2, 5, 10, 15 or 30 for minutes and seconds), at most about eight
+// labels, where gonum's default would label 2.5, 12.5, 22.5.
+type timeTicks struct{ hours bool }
+
+func (tt timeTicks) Ticks(min, max float64) []plot.Tick {
+	steps := []float64{0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600}
+	if tt.hours {
+		steps = []float64{0.1, 0.25, 0.5, 1, 2, 3, 6, 12, 24, 48, 72, 168, 336, 720, 1440}
+	}
+	step := steps[len(steps)-1]
+	for _, s := range steps {
+		if (max-min)/s <= 8 {
+			step = s
+			break
+		}
+	}
+	var ticks []plot.Tick
+	for v := math.Ceil(min/step) * step; v <= max+step*1e-9; v += step {
+		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', 6, 64)})
+		// unlabelled minor ticks halfway
+		if h := v + step/2; h <= max {
+			ticks = append(ticks, plot.Tick{Value: h})
+		}
+	}
+	return ticks
+}
+
+// setTime sets a time axis to [0, hi] in hours (or, with hours false,
+// minutes or seconds) with round ticks.
+func setTime(a *plot.Axis, hi float64, hours bool) {
+	setLinear(a, 0, hi, 0.02)
+	a.Tick.Marker = timeTicks{hours: hours}
+}
+
+// shareTicks marks a share axis, [0, 1], every 0.2 with minor ticks
+// between.
+type shareTicks struct{}
+
+func (shareTicks) Ticks(min, max float64) []plot.Tick {
+	var ticks []plot.Tick
+	for i := 0; i <= 10; i++ {
+		v := float64(i) / 10
+		t := plot.Tick{Value: v}
+		if i%2 == 0 {
+			t.Label = strconv.FormatFloat(v, 'f', 1, 64)
+		}
+		ticks = append(ticks, t)
+	}
+	return ticks
+}
+
+// setShare sets an axis to exactly [0, 1], as a CDF or survival axis.
+func setShare(a *plot.Axis) {
+	a.Min, a.Max = 0, 1
+	a.Tick.Marker = shareTicks{}
 }

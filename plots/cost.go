@@ -9,6 +9,9 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
+// costCaption explains the cost-over-time figure.
+const costCaption = "Bytes the committer uploaded for each commit against virtual time, one dot per commit, with a rolling median. Growth shows the tree degrading (blanks, unmerged leaves); jumps follow joins, removals and members returning."
+
 // CostOverTime plots the bytes each commit uploaded against virtual time,
 // from a run's events file, with a rolling median.
 func CostOverTime(eventsPath, title string, st Style) (*plot.Plot, error) {
@@ -16,10 +19,12 @@ func CostOverTime(eventsPath, title string, st Style) (*plot.Plot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return costOverTime(ev, title, st), nil
+	return costOverTime(ev, title, st, NewStyles(st).Of("")), nil
 }
 
-func costOverTime(ev *events, title string, st Style) *plot.Plot {
+// costOverTime draws the commits in the run's series colour, faded, and
+// the rolling median in its line style.
+func costOverTime(ev *events, title string, st Style, ss SeriesStyle) *plot.Plot {
 	p := newPlot(title+": cost per commit", "virtual time (h)", "bytes up per commit")
 	var pts plotter.XYs
 	for i, k := range ev.kind {
@@ -32,21 +37,24 @@ func costOverTime(ev *events, title string, st Style) *plot.Plot {
 		p.Title.Text += " (no commits)"
 		return p
 	}
-	shown, note := thin(pts, st.MaxPoints)
+	_, _, ymin, ymax := xyRange(pts)
+	logY := setBytes(&p.Y, ymin, ymax)
+	shown, dropped := keepPositive(pts, false, logY)
+	shown, note := thin(shown, st.MaxPoints)
 	if s, err := plotter.NewScatter(shown); err == nil {
-		s.GlyphStyle = draw.GlyphStyle{Color: st.color(0), Radius: st.PointRadius, Shape: draw.CircleGlyph{}}
+		s.GlyphStyle = draw.GlyphStyle{Color: fade(ss.Color, 0.45), Radius: st.PointRadius, Shape: draw.CircleGlyph{}}
 		p.Add(s)
-		p.Legend.Add(fmt.Sprintf("commits (%d)%s", len(pts), note), s)
+		p.Legend.Add(fmt.Sprintf("commits (%d)%s%s", len(pts), note, omitted(dropped)), s)
 	}
 	w := rollingWindow(len(pts))
-	if l, err := plotter.NewLine(rollingMedian(pts, w)); err == nil {
-		l.LineStyle = lineStyle(st, 1)
-		l.LineStyle.Width *= 1.5
+	med, _ := keepPositive(rollingMedian(pts, w), false, logY)
+	if l, err := plotter.NewLine(med); err == nil {
+		l.LineStyle = ss.Line(st.LineWidth * 1.5)
 		p.Add(l)
 		p.Legend.Add(fmt.Sprintf("rolling median of %d commits", w), l)
 	}
-	_, _, ymin, ymax := xyRange(pts)
-	setLinear(&p.Y, ymin, ymax, legendRoom)
+	setBytes(&p.Y, ymin, ymax) // Add widened the axis to the data
+	setTime(&p.X, slices.Max(ev.time)/3600, true)
 	return p
 }
 

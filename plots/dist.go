@@ -5,11 +5,21 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strings"
 
+	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
+
+// distCaption explains the distributions figure.
+const distCaption = "Bytes each event uploaded, per event kind (log axis): the whisker spans p1–p99, the pale band p10–p90, the dark band p25–p75; the black line is the median and the dot the maximum. Events that uploaded nothing are counted in the title."
+
+// quantile returns the nearest-rank p-quantile of sorted values.
+func quantile(sorted []float64, p float64) float64 {
+	return stat.Quantile(p, stat.Empirical, sorted, nil)
+}
 
 // Distributions plots, per event kind, the distribution of bytes up as
 // quantile bands on a log axis: p1–p99 whiskers, p10–p90 and p25–p75
@@ -21,10 +31,10 @@ func Distributions(eventsPath, title string, st Style) (*plot.Plot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return distributions(ev, title, st), nil
+	return distributions(ev, title, st, NewStyles(st).Of("")), nil
 }
 
-func distributions(ev *events, title string, st Style) *plot.Plot {
+func distributions(ev *events, title string, st Style, ss SeriesStyle) *plot.Plot {
 	p := newPlot(title+": bytes up per event", "", "bytes up")
 	byKind := map[string][]float64{} // index only; order from kinds
 	var kinds []string
@@ -35,10 +45,10 @@ func distributions(ev *events, title string, st Style) *plot.Plot {
 		byKind[k] = append(byKind[k], ev.bytesUp[i])
 	}
 	slices.Sort(kinds)
-	b := &bands{width: 0.6, style: st}
-	names := make([]string, len(kinds))
+	b := &bands{width: 0.6, style: st, color: ss.Color}
+	var names, nothing []string
 	dropped := 0
-	for i, k := range kinds {
+	for _, k := range kinds {
 		var pos []float64
 		for _, v := range byKind[k] {
 			if v > 0 && !math.IsInf(v, 0) {
@@ -46,35 +56,42 @@ func distributions(ev *events, title string, st Style) *plot.Plot {
 			}
 		}
 		dropped += len(byKind[k]) - len(pos)
-		names[i] = fmt.Sprintf("%s\nn=%d", k, len(byKind[k]))
 		if len(pos) == 0 {
-			names[i] += ", all ≤ 0"
+			nothing = append(nothing, k)
 			continue
 		}
 		slices.Sort(pos)
 		b.boxes = append(b.boxes, bandBox{
-			x:   float64(i),
+			x:   float64(len(names)),
 			q:   [5]float64{quantile(pos, 0.01), quantile(pos, 0.10), quantile(pos, 0.25), quantile(pos, 0.75), quantile(pos, 0.90)},
 			p99: quantile(pos, 0.99), med: quantile(pos, 0.5), max: pos[len(pos)-1],
 		})
+		names = append(names, fmt.Sprintf("%s\nn=%d", k, len(byKind[k])))
 	}
 	if len(kinds) == 0 {
 		p.Title.Text += " (no events)"
 		return p
 	}
-	p.NominalX(names...)
 	if dropped > 0 {
-		p.Title.Text += fmt.Sprintf("\n(%d of %d events uploaded 0 bytes: not on the log axis)", dropped, len(ev.kind))
+		p.Title.Text += fmt.Sprintf("\n(%d of %d events uploaded 0 bytes, off the log axis)", dropped, len(ev.kind))
 	}
+	if len(nothing) > 0 {
+		p.X.Label.Text = "not shown, no upload at all: " + strings.Join(nothing, ", ")
+	}
+	if len(names) == 0 {
+		return p
+	}
+	p.NominalX(names...)
 	_, _, ymin, ymax := b.DataRange()
-	if len(b.boxes) > 0 && setLog(&p.Y, ymin, ymax, legendRoom*2) {
+	if len(b.boxes) > 0 && setLog(&p.Y, ymin, ymax, 0.05) {
 		p.Add(b)
-		setLog(&p.Y, ymin, ymax, legendRoom*2)
-		p.X.Min, p.X.Max = -0.5, float64(len(kinds))-0.5
-		p.Legend.Add("p25–p75", swatch{st.color(0), 1})
-		p.Legend.Add("p10–p90", swatch{st.color(0), 0.35})
+		setLog(&p.Y, ymin, ymax, 0.05)
+		p.Y.Tick.Marker = byteTicks{logTicks{}}
+		p.X.Min, p.X.Max = -0.5, float64(len(names))-0.5
+		p.Legend.Add("p25–p75", swatch{ss.Color, 1})
+		p.Legend.Add("p10–p90", swatch{ss.Color, 0.35})
 		p.Legend.Add("median", lineThumb{draw.LineStyle{Color: color.Black, Width: st.LineWidth}})
-		p.Legend.Add("p1–p99, max (dot)", lineThumb{draw.LineStyle{Color: st.color(0), Width: st.LineWidth / 2}})
+		p.Legend.Add("p1–p99, max (dot)", lineThumb{draw.LineStyle{Color: ss.Color, Width: st.LineWidth / 2}})
 	}
 	return p
 }
@@ -92,6 +109,7 @@ type bands struct {
 	boxes []bandBox
 	width float64 // in x units
 	style Style
+	color color.Color
 }
 
 func (b *bands) DataRange() (xmin, xmax, ymin, ymax float64) {
@@ -106,7 +124,7 @@ func (b *bands) DataRange() (xmin, xmax, ymin, ymax float64) {
 
 func (b *bands) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
-	c0 := b.style.color(0)
+	c0 := b.color
 	light := fade(c0, 0.35)
 	thin := draw.LineStyle{Color: c0, Width: b.style.LineWidth / 2}
 	med := draw.LineStyle{Color: color.Black, Width: b.style.LineWidth}
@@ -140,6 +158,8 @@ type swatch struct {
 
 func (s swatch) Thumbnail(c *draw.Canvas) {
 	r := c.Rectangle
+	inset := (r.Max.Y - r.Min.Y) / 6 // keep neighbouring entries apart
+	r.Min.Y, r.Max.Y = r.Min.Y+inset, r.Max.Y-inset
 	c.FillPolygon(fade(s.c, s.share), []vg.Point{r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}})
 }
 

@@ -71,6 +71,10 @@ func checkFigure(t *testing.T, name string) {
 				t.Fatalf("%s: not well-formed XML: %v", name, err)
 			}
 		}
+	case ".pdf":
+		if !bytes.HasPrefix(b, []byte("%PDF-")) || !bytes.Contains(b, []byte("%%EOF")) {
+			t.Errorf("%s: not a PDF file", name)
+		}
 	case ".png":
 		img, err := png.Decode(bytes.NewReader(b))
 		if err != nil {
@@ -93,13 +97,13 @@ func TestRunWritesFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 3*3*2+2 {
+	if len(files) != (3*3+1)*3 {
 		t.Errorf("%d files written: %v", len(files), files)
 	}
 	for _, f := range files {
 		checkFigure(t, f)
 	}
-	if files[0] != filepath.Join(out, "initial=1000_seed=1.cost.svg") || files[len(files)-1] != filepath.Join(out, "size.png") {
+	if files[0] != filepath.Join(out, "size.svg") || files[len(files)-1] != filepath.Join(out, "initial=100_seed=1.health.pdf") {
 		t.Errorf("files %v", files)
 	}
 	entries, _ := os.ReadDir(out)
@@ -189,7 +193,7 @@ func TestOneSizeNoSweepFigure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 6 {
+	if len(files) != 9 {
 		t.Errorf("files %v", files)
 	}
 }
@@ -201,7 +205,7 @@ func TestLogTicks(t *testing.T) {
 			labels = append(labels, tk.Label)
 		}
 	}
-	if strings.Join(labels, " ") != "2000 5000" {
+	if strings.Join(labels, " ") != "2000 3000 4000 5000" {
 		t.Errorf("labels %v", labels)
 	}
 	if got := (logTicks{}).Ticks(0.15, 0.9); len(got) == 0 || got[0].Label != "0.2" {
@@ -209,7 +213,7 @@ func TestLogTicks(t *testing.T) {
 	}
 }
 
-func TestSecurityFigure(t *testing.T) {
+func TestSecurityFigures(t *testing.T) {
 	dir := t.TempDir()
 	run := synthRun(t, dir, 0, 100, func(i int) int { return 1000 + i })
 	body := "time_s,member,epoch,healing_s,censored,fs_window_s,exposed_epochs\n" +
@@ -217,22 +221,28 @@ func TestSecurityFigure(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, run+".compromises.csv"), []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	files, err := Run(dir, filepath.Join(dir, "plots"), DefaultStyle())
+	figs, err := Draw(dir, filepath.Join(dir, "plots"), DefaultStyle())
 	if err != nil {
 		t.Fatal(err)
 	}
-	found := 0
-	for _, f := range files {
-		if strings.Contains(f, ".security.") {
-			checkFigure(t, f)
-			found++
+	var kinds []string
+	for _, f := range figs {
+		if f.Run == "" {
+			kinds = append(kinds, f.Kind)
+			for _, name := range f.Files {
+				checkFigure(t, name)
+			}
 		}
 	}
-	if found != 2 {
-		t.Errorf("%d security figures written, want svg and png", found)
+	if strings.Join(kinds, " ") != "healing fswindow" {
+		t.Errorf("experiment figures %v", kinds)
 	}
 	c, err := readCompromises(filepath.Join(dir, run+".compromises.csv"))
-	if err != nil || c.censored != 1 || len(c.healing) != 3 {
+	if err != nil || c.nCensored() != 1 || len(c.healing) != 3 || !c.censored[1] {
 		t.Errorf("read %+v, %v", c, err)
+	}
+	os.WriteFile(filepath.Join(dir, run+".compromises.csv"), []byte("healing_s,censored,fs_window_s\n5,2,1\n"), 0o644)
+	if _, err := Healing(dir, DefaultStyle()); err == nil || !strings.Contains(err.Error(), `censored is "2"`) {
+		t.Errorf("bad censored flag: %v", err)
 	}
 }

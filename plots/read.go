@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,25 +16,77 @@ import (
 
 // record is the part of a run's JSON file the figures use.
 type record struct {
-	Format     int    `json:"format"`
-	Experiment string `json:"experiment"`
-	Run        string `json:"run"`
-	Index      int    `json:"index"`
-	Seed       uint64 `json:"seed"`
-	Mode       string `json:"mode"`
-	Params     []struct {
-		Key   string `json:"key"`
-		Value string `json:"value"`
-	} `json:"params"`
-	Config struct {
+	Format     int     `json:"format"`
+	Experiment string  `json:"experiment"`
+	Run        string  `json:"run"`
+	Index      int     `json:"index"`
+	Seed       uint64  `json:"seed"`
+	Mode       string  `json:"mode"`
+	Params     []Param `json:"params"`
+	Config     struct {
 		Workload struct {
 			Initial int `json:"Initial"`
 		} `json:"Workload"`
 	} `json:"config"`
 }
 
+// Param is a swept key and its value in one run, as run records hold
+// them.
+type Param struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// GridLabel names the grid point of a run with params as every figure's
+// legend does ("initial=500, every=1h"; AllRuns without params), so that
+// a report can show the same name in the same colour (Styles.Of).
+func GridLabel(params []Param) string { return paramLabel(params, "") }
+
 // Initial returns the run's initial group size.
 func (r *record) Initial() int { return r.Config.Workload.Initial }
+
+// group is one grid point of an experiment: the runs that differ only in
+// their seed.
+type group struct {
+	label string // "initial=500, every=1h"; "all runs" without a sweep
+	recs  []*record
+}
+
+// groupRuns groups records by their params, in the experiment's order.
+func groupRuns(recs []*record) []*group {
+	var groups []*group
+	for _, r := range recs {
+		label := paramLabel(r.Params, "")
+		i := slices.IndexFunc(groups, func(g *group) bool { return g.label == label })
+		if i < 0 {
+			groups = append(groups, &group{label: label})
+			i = len(groups) - 1
+		}
+		groups[i].recs = append(groups[i].recs, r)
+	}
+	return groups
+}
+
+// paramLabel names a grid point by its params but skip, each key
+// shortened to its last dotted component unless two keys share it.
+func paramLabel(params []Param, skip string) string {
+	last := func(key string) string { return key[strings.LastIndexByte(key, '.')+1:] }
+	var parts []string
+	for _, p := range params {
+		if p.Key == skip {
+			continue
+		}
+		k := last(p.Key)
+		if slices.ContainsFunc(params, func(q Param) bool { return q.Key != p.Key && last(q.Key) == k }) {
+			k = p.Key
+		}
+		parts = append(parts, k+"="+p.Value)
+	}
+	if len(parts) == 0 {
+		return AllRuns
+	}
+	return strings.Join(parts, ", ")
+}
 
 // readRecords reads every run record in dir, in the experiment's order.
 func readRecords(dir string) ([]*record, error) {
@@ -169,18 +220,4 @@ func readHealth(path string) (*health, error) {
 		return nil
 	})
 	return h, err
-}
-
-// quantile returns the nearest-rank p-quantile of sorted values.
-func quantile(sorted []float64, p float64) float64 {
-	i := int(math.Ceil(p*float64(len(sorted)))) - 1
-	return sorted[max(0, min(i, len(sorted)-1))]
-}
-
-func mean(vs []float64) float64 {
-	var s float64
-	for _, v := range vs {
-		s += v
-	}
-	return s / float64(len(vs))
 }

@@ -2,7 +2,10 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
+
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // DistKind names a distribution family.
@@ -23,7 +26,7 @@ type Dist struct {
 	Value float64 // the fixed value, mean, median, minimum or lower bound
 	Sigma float64 // lognormal
 	Alpha float64 // pareto
-	Max   float64 // uniform upper bound
+	Max   float64 // uniform upper bound; truncation of the other families (0: none)
 }
 
 // Validate reports a distribution that cannot be sampled.
@@ -47,19 +50,28 @@ func (d Dist) Validate() error {
 	return nil
 }
 
-// Sample draws from the distribution with r.
+// Sample draws from the distribution with r, through gonum's distuv
+// (r is the named stream's generator, so draws stay deterministic). For
+// the unbounded families a positive Max truncates the draw: values above
+// it are Max.
 func (d Dist) Sample(r *rand.Rand) float64 {
+	var v float64
 	switch d.Kind {
 	case DistExponential:
-		return Exponential(r, d.Value)
+		v = distuv.Exponential{Rate: 1 / d.Value, Src: r}.Rand()
 	case DistLogNormal:
-		return LogNormal(r, d.Value, d.Sigma)
+		v = distuv.LogNormal{Mu: math.Log(d.Value), Sigma: d.Sigma, Src: r}.Rand()
 	case DistPareto:
-		return Pareto(r, d.Value, d.Alpha)
+		v = distuv.Pareto{Xm: d.Value, Alpha: d.Alpha, Src: r}.Rand()
 	case DistUniform:
-		return Uniform(r, d.Value, d.Max)
+		return distuv.Uniform{Min: d.Value, Max: d.Max, Src: r}.Rand()
+	default:
+		return d.Value
 	}
-	return d.Value
+	if d.Max > 0 && v > d.Max {
+		return d.Max
+	}
+	return v
 }
 
 // Mean returns the distribution's mean (infinite for heavy Pareto tails).

@@ -31,7 +31,7 @@ func checkNear(t *testing.T, what string, got, want, relTol float64) {
 func TestExponential(t *testing.T) {
 	r := NewStreams(1).Stream("test/exponential")
 	// Standard error of the mean: 1/sqrt(1e5) = 0.3%.
-	checkNear(t, "mean of Exponential(3600)", sampleMean(nDraws, func() float64 { return Exponential(r, 3600) }), 3600, 0.015)
+	checkNear(t, "mean of Exponential(3600)", sampleMean(nDraws, func() float64 { return Dist{Kind: DistExponential, Value: 3600}.Sample(r) }), 3600, 0.015)
 }
 
 func TestLogNormal(t *testing.T) {
@@ -39,7 +39,7 @@ func TestLogNormal(t *testing.T) {
 	const median, sigma = 60.0, 1.0
 	xs := make([]float64, nDraws)
 	for i := range xs {
-		xs[i] = LogNormal(r, median, sigma)
+		xs[i] = Dist{Kind: DistLogNormal, Value: median, Sigma: sigma}.Sample(r)
 	}
 	mean := 0.0
 	for _, x := range xs {
@@ -56,7 +56,7 @@ func TestPareto(t *testing.T) {
 	const xm, alpha = 2.0, 3.0
 	sum, over, lo := 0.0, 0, math.Inf(1)
 	for range nDraws {
-		x := Pareto(r, xm, alpha)
+		x := Dist{Kind: DistPareto, Value: xm, Alpha: alpha}.Sample(r)
 		sum += x
 		lo = math.Min(lo, x)
 		if x > 2*xm {
@@ -76,7 +76,7 @@ func TestUniform(t *testing.T) {
 	r := NewStreams(1).Stream("test/uniform")
 	sum := 0.0
 	for range nDraws {
-		x := Uniform(r, 10, 20)
+		x := Dist{Kind: DistUniform, Value: 10, Max: 20}.Sample(r)
 		if x < 10 || x >= 20 {
 			t.Fatalf("Uniform(10, 20) drew %v", x)
 		}
@@ -135,5 +135,24 @@ func TestChooseKDeterministic(t *testing.T) {
 	b := ChooseK(NewStreams(7).Stream("receivers"), 50_000, 8)
 	if !slices.Equal(a, b) {
 		t.Fatalf("same stream, different choices: %v and %v", a, b)
+	}
+}
+
+// TestTruncation: max caps the unbounded families.
+func TestTruncation(t *testing.T) {
+	r := NewStreams(9).Stream("test/truncation")
+	d := Dist{Kind: DistPareto, Value: 200, Alpha: 0.01, Max: 65536}
+	capped := 0
+	for range 1000 {
+		x := d.Sample(r)
+		if x < 200 || x > 65536 {
+			t.Fatalf("draw %g outside [200, 65536]", x)
+		}
+		if x == 65536 {
+			capped++
+		}
+	}
+	if capped < 900 {
+		t.Errorf("only %d of 1000 draws of a tail index 0.01 reached the cap", capped)
 	}
 }

@@ -63,13 +63,13 @@ func (w *workload) handle(now Time, ev testEvent) error {
 		m = uint32(len(w.online))
 		w.online = append(w.online, true)
 		w.updateGen = append(w.updateGen, 0)
-		if err := e.Schedule(FromSeconds(Exponential(w.arrivals, 600)), testEvent{Kind: kindArrive}); err != nil {
+		if err := e.Schedule(FromSeconds(Dist{Kind: DistExponential, Value: 600}.Sample(w.arrivals)), testEvent{Kind: kindArrive}); err != nil {
 			return err
 		}
-		if err := e.Schedule(FromSeconds(LogNormal(w.sessions, 3600, 1)), testEvent{Kind: kindLeave, Member: m}); err != nil {
+		if err := e.Schedule(FromSeconds(Dist{Kind: DistLogNormal, Value: 3600, Sigma: 1}.Sample(w.sessions)), testEvent{Kind: kindLeave, Member: m}); err != nil {
 			return err
 		}
-		if err := e.Schedule(FromSeconds(Exponential(w.messages, 300)), testEvent{Kind: kindMessage, Member: m}); err != nil {
+		if err := e.Schedule(FromSeconds(Dist{Kind: DistExponential, Value: 300}.Sample(w.messages)), testEvent{Kind: kindMessage, Member: m}); err != nil {
 			return err
 		}
 		return e.Schedule(Hour, testEvent{Kind: kindUpdate, Member: m})
@@ -83,7 +83,7 @@ func (w *workload) handle(now Time, ev testEvent) error {
 		if !w.online[m] {
 			return nil
 		}
-		return e.Schedule(FromSeconds(Exponential(w.messages, 300)), testEvent{Kind: kindMessage, Member: m})
+		return e.Schedule(FromSeconds(Dist{Kind: DistExponential, Value: 300}.Sample(w.messages)), testEvent{Kind: kindMessage, Member: m})
 	case kindLeave:
 		w.online[m] = false
 		w.updateGen[m]++

@@ -194,7 +194,7 @@ func BenchmarkQueue(b *testing.B) {
 	r := rand.New(rand.NewPCG(7, 8))
 	var delays [1 << 12]Time
 	for i := range delays {
-		delays[i] = FromSeconds(Exponential(r, 3600))
+		delays[i] = FromSeconds(Dist{Kind: DistExponential, Value: 3600}.Sample(r))
 	}
 	for _, impl := range []string{"4ary", "container-heap"} {
 		for _, pending := range []int{100_000, 1_000_000} {

@@ -2,17 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"cgkalab/bench"
 	"cgkalab/experiments"
-	"cgkalab/plots"
 	"cgkalab/sim/driver"
 )
 
@@ -21,21 +23,52 @@ const runUsage = `usage: cgkalab run [FILE|default] [--out DIR] [--seed S] [--sh
 Runs an experiment: with no argument, the built-in default (one simulated day
 of an MLS group with churn, messages and offline members, at three sizes).
 Results go to DIR/<name>/ (default DIR: results): per run an events CSV, a
-tree-health CSV and a JSON record written last; a rerun skips finished runs.
-Then summary.csv and figures under DIR/<name>/plots/. Progress goes to
-stderr, a summary table to stdout.
+tree-health CSV (and a compromises CSV when the experiment compromises
+members) and a JSON record written last, which holds the SHA-256 of the
+others. Then summary.csv and figures under DIR/<name>/plots/. Progress goes
+to stderr, a summary table to stdout; last the report (report.html and
+report.md, see cgkalab report).
 
-  --seed S     run only seed S (overrides the file's seeds)
-  --shard i/N  run every N-th run starting at i (0-based), e.g. for job arrays;
-               merging and figures are left to a run without --shard
+A rerun skips the runs whose record matches the experiment as it now stands
+and whose files still match their digests, and redoes the others. Files of
+another configuration, or of runs no longer in the experiment, are moved into
+DIR/<name>/stale/ (with a note on stderr), never mixed into the results.
+
+  --seed S     run only the runs of seed S, which must be one of the file's
+               seeds; summary.csv and figures are left to a full run or merge
+  --shard i/N  run every N-th run starting at i (0-based), e.g. for job arrays
+               (Slurm, Kubernetes Indexed Jobs: see experiments/cluster/);
+               summary.csv and figures are left to 'cgkalab merge'
   --no-plots   skip the figures
+
+SIGINT (Ctrl-C) or SIGTERM stops the run after the event in flight; finished
+runs keep their files, the command exits with status 130 (143 for SIGTERM),
+and running it again goes on. A second signal ends it at once.
 `
+
+// seedFlag is --seed: set or not, so that seed 0 can be chosen.
+type seedFlag struct {
+	set  bool
+	seed uint64
+}
+
+func (f *seedFlag) String() string { return strconv.FormatUint(f.seed, 10) }
+
+func (f *seedFlag) Set(s string) error {
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return fmt.Errorf("want a seed in [0, 2^64), got %q", s)
+	}
+	f.set, f.seed = true, v
+	return nil
+}
 
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	out := fs.String("out", "results", "output directory")
-	seed := fs.Uint64("seed", 0, "run only this seed")
+	var seed seedFlag
+	fs.Var(&seed, "seed", "run only this seed")
 	shardFlag := fs.String("shard", "", "i/N")
 	noPlots := fs.Bool("no-plots", false, "skip figures")
 	// Allow the experiment before or after the flags.
@@ -43,6 +76,10 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	rest := args
 	for {
 		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(stdout, runUsage)
+				return nil
+			}
 			fmt.Fprint(stderr, runUsage)
 			return usageError{"run: " + err.Error()}
 		}
@@ -56,25 +93,23 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprint(stderr, runUsage)
 		return usageError{fmt.Sprintf("run: one experiment at a time, got %q", positional)}
 	}
-	var spec *experiments.Spec
-	switch {
-	case len(positional) == 0 || positional[0] == "default":
-		spec = experiments.Default()
-	default:
-		var err error
-		if spec, err = experiments.Load(positional[0]); err != nil {
-			return err
-		}
-	}
-	if *seed != 0 {
-		spec.Seeds = []uint64{*seed}
-	}
-	var shard experiments.Shard
+	var sel experiments.Selection
 	if *shardFlag != "" {
 		var err error
-		if shard, err = experiments.ParseShard(*shardFlag); err != nil {
+		if sel.Shard, err = experiments.ParseShard(*shardFlag); err != nil {
 			return usageError{"run: --shard: " + err.Error()}
 		}
+	}
+	spec, err := loadSpec(positional)
+	if err != nil {
+		return err
+	}
+	if seed.set {
+		if !slices.Contains(spec.Seeds, seed.seed) {
+			return usageError{fmt.Sprintf("run: --seed %d: experiment %s has seeds %s; list a seed under seeds: to run it",
+				seed.seed, spec.Name, seedList(spec.Seeds))}
+		}
+		sel.Seeds = []uint64{seed.seed}
 	}
 
 	d := &driver.Driver{
@@ -83,33 +118,67 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		// is charged for all of them.
 		Clock: bench.CPUTime,
 	}
-	runner := &experiments.Runner{Out: *out, Version: version(), Run: d.Run, Progress: progressWriter(stderr)}
-	recs, err := runner.RunAll(ctx, spec, shard)
+	pw := progressWriter(stderr)
+	_, terminal := pw.(*inPlace)
+	runner := &experiments.Runner{Out: *out, Version: version(), Run: d.Run, Progress: pw, Bar: terminal}
+	if terminal {
+		runner.ProgressStep = 1
+	}
+	recs, err := runner.RunAll(ctx, spec, sel)
+	dir := filepath.Join(*out, spec.Name)
+	if sig, ok := stoppedBy(ctx); ok && err != nil {
+		if len(recs) > 0 {
+			printSummary(stdout, spec, dir, recs)
+		}
+		return interrupted{sig, fmt.Sprintf("%d finished runs kept in %s; run the same command again to go on", len(recs), dir)}
+	}
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(*out, spec.Name)
-	if shard.Count <= 1 {
-		if recs, err = experiments.Merge(dir); err != nil {
+	if sel.All() {
+		if err := experiments.WriteSummaryFile(dir, recs); err != nil {
 			return err
 		}
-		if !*noPlots {
-			files, err := plots.Run(dir, filepath.Join(dir, "plots"), plots.DefaultStyle())
-			if err != nil {
-				return fmt.Errorf("figures: %w", err)
-			}
-			fmt.Fprintf(stderr, "wrote %d figures under %s\n", len(files), filepath.Join(dir, "plots"))
+		if err := drawOutputs(dir, recs, *noPlots, spec.Description, stderr); err != nil {
+			return err
 		}
+	} else {
+		fmt.Fprintf(stderr, "ran a part of experiment %s; summary.csv and figures are left to a run of all of it or to 'cgkalab merge %s'\n", spec.Name, dir)
 	}
 	printSummary(stdout, spec, dir, recs)
 	return nil
+}
+
+// loadSpec loads the experiment the arguments name: the built-in default
+// without one. An experiment file that cannot be used is bad input.
+func loadSpec(positional []string) (*experiments.Spec, error) {
+	if len(positional) == 0 || positional[0] == "default" {
+		return experiments.Default(), nil
+	}
+	spec, err := experiments.Load(positional[0])
+	if err != nil {
+		return nil, badInput{err}
+	}
+	return spec, nil
+}
+
+func seedList(seeds []uint64) string {
+	parts := make([]string, 0, min(len(seeds), 6))
+	for i, s := range seeds {
+		if i == 5 {
+			parts = append(parts, fmt.Sprintf("... (%d seeds)", len(seeds)))
+			break
+		}
+		parts = append(parts, strconv.FormatUint(s, 10))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // printSummary writes one line per run: the figures a reader asks first.
 func printSummary(w io.Writer, spec *experiments.Spec, dir string, recs []*experiments.Record) {
 	fmt.Fprintf(w, "experiment %s: %d runs, results in %s\n", spec.Name, len(recs), dir)
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "run\tmode\tmembers\tepochs\tcommits\tcommit bytes (mean)\tcommit bytes (p99)\tdown/member/day\tcommit ms (mean)\tcompromises\tPCS healing (median)\tFS window (median)\tepochs exposed\t")
+	fmt.Fprintln(tw, "run\tmode\tmembers\tepochs\tcommits\tcommit bytes (mean)\tcommit bytes (p99)\tdown/member/day\tcommit ms (mean)\tcompromises\tPCS healing (KM median [95% CI])\tFS window (median)\tepochs exposed\t")
 	for _, r := range recs {
 		c := r.Summary.Kind("commit")
 		days := r.Config.Duration.Hours() / 24
@@ -117,15 +186,39 @@ func printSummary(w io.Writer, spec *experiments.Spec, dir string, recs []*exper
 		perMember := float64(r.Summary.BytesDown) / float64(members) / max(days, 1e-9)
 		sec := "0\t-\t-\t-"
 		if s := r.Security; s != nil && s.Compromises > 0 {
-			sec = fmt.Sprintf("%d\t%s\t%s\t%.0f%%", s.Compromises, hours(s.HealingSeconds.P50), hours(s.FSWindowSeconds.P50), 100*s.EpochShare)
+			sec = fmt.Sprintf("%d\t%s\t%s\t%.0f%%", s.Compromises, kmHours(s.HealingKM), hours(s.FSWindowSeconds.P50), 100*s.EpochShare)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%.0f\t%.0f\t%s\t%.2f\t%s\t\n", r.Run, r.Mode, r.Summary.FinalMembers, r.Summary.FinalEpoch,
 			c.Count, c.BytesUp.Mean, c.BytesUp.P99, humanBytes(perMember), c.SenderCPU.Mean/1e6, sec)
 	}
 	tw.Flush()
+	if slices.ContainsFunc(recs, func(r *experiments.Record) bool { return r.Security != nil }) {
+		fmt.Fprintln(w, "PCS healing: Kaplan–Meier median, compromises unhealed at the end censored; n.r.: not reached within the run")
+	}
 }
 
 func hours(seconds float64) string { return fmt.Sprintf("%.1f h", seconds/3600) }
+
+// kmHours shows a Kaplan–Meier median and its interval in hours, "n.r."
+// where not reached within the run.
+func kmHours(m *experiments.KMMedian) string {
+	if m == nil {
+		return "-"
+	}
+	h := func(v *float64) string {
+		if v == nil {
+			return "n.r."
+		}
+		return fmt.Sprintf("%.1f", *v/3600)
+	}
+	if m.Median == nil {
+		if m.Lower == nil {
+			return "not reached"
+		}
+		return fmt.Sprintf("not reached (CI from %s h)", h(m.Lower))
+	}
+	return fmt.Sprintf("%s h [%s, %s]", h(m.Median), h(m.Lower), h(m.Upper))
+}
 
 func humanBytes(b float64) string {
 	switch {

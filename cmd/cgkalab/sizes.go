@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/csv"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,7 +14,8 @@ import (
 	"cgkalab/models/suite"
 )
 
-const sizesUsage = `usage: cgkalab sizes [--suites all|1,2,...] [--max-built K] [--max-warm K] [--format text|csv]
+const sizesUsage = `usage: cgkalab sizes [--suites all|1,2,...] [--max-built K] [--max-warm K] [--format text|csv|bench]
+                    [-o FILE] [--config key=value]...
 
 Prints the exact encoded sizes of real MLS messages made by cgkalab's
 RFC 9420 code, per cipher suite: a KeyPackage, each proposal type (as
@@ -29,8 +29,11 @@ n = 8, 64 and 512.
                 built commit costs about n/2 HPKE encryptions, so 17 and
                 20 take minutes, much longer for P-521 and X448)
   --max-warm K  measure warm-tree commits up to n = 2^K (default 20)
-  --format      text (an aligned table per suite) or csv (one row per
-                suite, message, form, shape and n)
+  --format      text (an aligned table per suite), csv (one row per
+                suite, message, form, shape and n) or bench (the Go
+                benchmark format, unit B/msg)
+  -o FILE       also write the Go benchmark format to FILE
+  --config k=v  add or override a configuration line of the results
 
 Progress goes to stderr, the tables to stdout.
 `
@@ -49,48 +52,55 @@ signature from message to message.
 
 func runSizes(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sizes", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	suitesFlag := fs.String("suites", "all", "")
 	maxBuilt := fs.Int("max-built", 14, "")
 	maxWarm := fs.Int("max-warm", 20, "")
-	format := fs.String("format", "text", "")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, sizesUsage)
-			return nil
-		}
-		fmt.Fprint(stderr, sizesUsage)
-		return usageError{"sizes: " + err.Error()}
+	var out resultOut
+	out.register(fs)
+	pos, err := parseFlags(fs, args, sizesUsage, stdout, stderr)
+	if err != nil {
+		return helpOK(err)
 	}
-	if fs.NArg() > 0 {
+	if len(pos) > 0 {
 		fmt.Fprint(stderr, sizesUsage)
-		return usageError{fmt.Sprintf("sizes: unexpected argument %q", fs.Arg(0))}
+		return usageError{fmt.Sprintf("sizes: unexpected argument %q", pos[0])}
 	}
 	suites, err := parseSuites(*suitesFlag)
 	if err != nil {
 		return usageError{"sizes: --suites: " + err.Error()}
 	}
+	// K is an exponent: compare it, not 1<<K, which wraps to 0 at 64.
 	largest := bench.CommitSizes[len(bench.CommitSizes)-1]
 	for _, f := range []struct {
 		name string
 		k    int
-	}{{"--max-built", *maxBuilt}, {"--max-warm", *maxWarm}} {
-		if f.k < 0 || 1<<f.k > largest {
-			return usageError{fmt.Sprintf("sizes: %s %d: want 0 to %d (n = 2^K, the largest size measured is %d)", f.name, f.k, log2(largest), largest)}
+	}{{"max-built", *maxBuilt}, {"max-warm", *maxWarm}} {
+		if f.k < 0 || f.k > log2(largest) {
+			return usageError{fmt.Sprintf("sizes: --%s %d: want 0 to %d (n = 2^K, the largest size measured is %d)", f.name, f.k, log2(largest), largest)}
 		}
 	}
-	if *format != "text" && *format != "csv" {
-		return usageError{fmt.Sprintf("sizes: --format %q: want text or csv", *format)}
+	if err := out.check("sizes", "text", "csv", "bench"); err != nil {
+		return err
 	}
+	sink, err := out.open(stdout)
+	if err != nil {
+		return err
+	}
+	return sink.close(writeSizes(suites, *maxBuilt, *maxWarm, out.format, sink, stderr))
+}
+
+// writeSizes measures each suite's sizes and writes them as each suite
+// finishes.
+func writeSizes(suites []*suite.Suite, maxBuilt, maxWarm int, format string, sink *resultSink, stderr io.Writer) error {
 	opts := bench.SizeOptions{
-		Warm:    upTo(bench.CommitSizes, *maxWarm),
-		Built:   upTo(bench.CommitSizes, *maxBuilt),
+		Warm:    upTo(bench.CommitSizes, maxWarm),
+		Built:   upTo(bench.CommitSizes, maxBuilt),
 		Welcome: bench.WelcomeSizes,
 		Seed:    1,
 	}
-
+	stdout := sink.text
 	var cw *csv.Writer
-	if *format == "csv" {
+	if format == "csv" {
 		cw = csv.NewWriter(stdout)
 		cw.Write([]string{"suite", "suite_name", "message", "form", "shape", "n", "bytes"})
 	} else {
@@ -104,6 +114,9 @@ func runSizes(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("sizes: suite %#04x: %w", uint16(s.ID), err)
 		}
 		fmt.Fprintf(stderr, "sizes: %#04x done in %s\n", uint16(s.ID), time.Since(start).Round(time.Millisecond))
+		if err := sink.write(func(w *bench.ResultWriter) error { return bench.WriteSizeResults(w, rows) }); err != nil {
+			return err
+		}
 		if cw != nil {
 			writeSizesCSV(cw, rows)
 			cw.Flush()
@@ -125,12 +138,7 @@ func parseSuites(v string) ([]*suite.Suite, error) {
 	}
 	var out []*suite.Suite
 	for _, f := range strings.Split(v, ",") {
-		f = strings.TrimSpace(f)
-		id, err := strconv.ParseUint(f, 0, 16)
-		if err != nil {
-			return nil, fmt.Errorf("%q is not a cipher suite code point", f)
-		}
-		s, err := suite.ByID(suite.ID(id))
+		s, err := parseSuiteID(f)
 		if err != nil {
 			return nil, err
 		}

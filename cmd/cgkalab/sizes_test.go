@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/perf/benchfmt"
 )
 
 func TestSizesArgs(t *testing.T) {
@@ -87,5 +91,44 @@ func TestSizesSmallRun(t *testing.T) {
 	}
 	if commits != 1 {
 		t.Errorf("%d full-path commit rows, want 1", commits)
+	}
+}
+
+func TestSizesBenchFormat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measures real groups of up to 512 members")
+	}
+	out := filepath.Join(t.TempDir(), "sizes.bench")
+	var stdout, stderr bytes.Buffer
+	if err := run([]string{"sizes", "--suites", "1", "--max-built", "3", "--max-warm", "0", "-o", out}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "Commit, full path") {
+		t.Errorf("no text table on stdout with -o: %q", stdout.String())
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := benchfmt.NewReader(f, out)
+	n := 0
+	for r.Scan() {
+		switch rec := r.Result().(type) {
+		case *benchfmt.SyntaxError:
+			t.Fatal(rec)
+		case *benchfmt.Result:
+			if v, ok := rec.Value("B/msg"); !ok || v <= 0 {
+				t.Errorf("%s: %v B/msg", rec.Name, v)
+			}
+			n++
+		}
+	}
+	// 2 KeyPackage + 14 proposal + 1 built commit + 3 × 7 Welcome rows.
+	if n != 2+14+1+21 {
+		t.Errorf("%d results", n)
+	}
+	if r.Units().GetAssumption("B/msg").SummaryLabel() != "exact" {
+		t.Error("B/msg is not marked exact")
 	}
 }

@@ -308,7 +308,7 @@ func (c *checker) equal(what string, got, want []byte) {
 // noErr records err, if any, as a failure of what.
 func (c *checker) noErr(what string, err error) {
 	if err != nil {
-		c.errorf("%s: %v", what, err)
+		c.errorf("%s: %w", what, err)
 	}
 }
 

@@ -81,12 +81,12 @@ func runCryptoBasics(ck *checker, s *suite.Suite, c *cryptoBasicsCase) error {
 	ck.noErr("VerifyWithLabel(vector signature)", s.VerifyWithLabel(sg.Pub, sg.Label, sg.Content, sg.Signature))
 	priv, err := s.ParseSignaturePrivateKey(sg.Priv)
 	if err != nil {
-		return errorf("ParseSignaturePrivateKey: %v", err)
+		return errorf("ParseSignaturePrivateKey: %w", err)
 	}
 	ck.equal("signature public key", priv.PublicKey(), sg.Pub)
 	sig, err := s.SignWithLabel(priv, sg.Label, sg.Content)
 	if err != nil {
-		return errorf("SignWithLabel: %v", err)
+		return errorf("SignWithLabel: %w", err)
 	}
 	ck.noErr("VerifyWithLabel(own signature)", s.VerifyWithLabel(sg.Pub, sg.Label, sg.Content, sig))
 
@@ -96,7 +96,7 @@ func runCryptoBasics(ck *checker, s *suite.Suite, c *cryptoBasicsCase) error {
 	ew := c.EncryptWithLabel
 	hpriv, err := s.ParseHPKEPrivateKey(ew.Priv)
 	if err != nil {
-		return errorf("ParseHPKEPrivateKey: %v", err)
+		return errorf("ParseHPKEPrivateKey: %w", err)
 	}
 	ck.equal("HPKE public key", hpriv.PublicKey(), ew.Pub)
 	pt, err := s.DecryptWithLabel(hpriv, ew.Label, ew.Context, ew.KEMOutput, ew.Ciphertext)
@@ -105,7 +105,7 @@ func runCryptoBasics(ck *checker, s *suite.Suite, c *cryptoBasicsCase) error {
 	}
 	kemOut, ct, err := s.EncryptWithLabel(ew.Pub, ew.Label, ew.Context, ew.Plaintext, seeded(1))
 	if err != nil {
-		return errorf("EncryptWithLabel: %v", err)
+		return errorf("EncryptWithLabel: %w", err)
 	}
 	pt, err = s.DecryptWithLabel(hpriv, ew.Label, ew.Context, kemOut, ct)
 	if err != nil || !bytes.Equal(pt, ew.Plaintext) {

@@ -67,7 +67,7 @@ func runKeySchedule(ck *checker, s *suite.Suite, c *keyScheduleCase) error {
 		ek.equal("group_context", gc.Bytes(), e.GroupContext)
 		parsed, err := ks.ParseGroupContext(e.GroupContext)
 		if err != nil {
-			return ek.wrap(errorf("ParseGroupContext: %v", err))
+			return ek.wrap(errorf("ParseGroupContext: %w", err))
 		}
 		ek.equal("re-encoded group_context", parsed.Bytes(), e.GroupContext)
 
@@ -75,7 +75,7 @@ func runKeySchedule(ck *checker, s *suite.Suite, c *keyScheduleCase) error {
 		// the prior epoch, commit_secret, psk_secret and the GroupContext.
 		ep, err := ks.Derive(s, init, ks.CommitSecret(e.CommitSecret), ks.PSKSecret(e.PSKSecret), gc)
 		if err != nil {
-			return ek.wrap(errorf("Derive: %v", err))
+			return ek.wrap(errorf("Derive: %w", err))
 		}
 		want := epochWant{e.JoinerSecret, e.WelcomeSecret, e.InitSecret, e.SenderDataSecret,
 			e.EncryptionSecret, e.ExporterSecret, e.EpochAuthenticator, e.ExternalSecret,
@@ -91,7 +91,7 @@ func runKeySchedule(ck *checker, s *suite.Suite, c *keyScheduleCase) error {
 		ek.equal("welcome_secret from joiner_secret", w, e.WelcomeSecret)
 		joined, err := ks.DeriveFromJoiner(s, ks.JoinerSecret(e.JoinerSecret), ks.PSKSecret(e.PSKSecret), gc)
 		if err != nil {
-			return ek.wrap(errorf("DeriveFromJoiner: %v", err))
+			return ek.wrap(errorf("DeriveFromJoiner: %w", err))
 		}
 		want.check(ek.in("from joiner_secret"), joined)
 
@@ -155,7 +155,7 @@ func runPSKSecret(ck *checker, s *suite.Suite, c *pskCase) error {
 	}
 	got, err := ks.NewPSKSecret(s, psks)
 	if err != nil {
-		return errorf("%d PSKs: %v", len(psks), err)
+		return errorf("%d PSKs: %w", len(psks), err)
 	}
 	ck.equal(fmt.Sprintf("psk_secret of %d PSKs", len(psks)), got, c.PSKSecret)
 	return nil
@@ -186,7 +186,7 @@ func runSecretTree(ck *checker, s *suite.Suite, c *secretTreeCase) error {
 	sd := c.SenderData
 	key, nonce, err := ks.SenderDataSecret(sd.SenderDataSecret).KeyNonce(s, sd.Ciphertext)
 	if err != nil {
-		return errorf("sender data: %v", err)
+		return errorf("sender data: %w", err)
 	}
 	ck.equal("sender_data key", key, sd.Key)
 	ck.equal("sender_data nonce", nonce, sd.Nonce)
@@ -203,7 +203,7 @@ func runSecretTree(ck *checker, s *suite.Suite, c *secretTreeCase) error {
 	cfg := ks.SecretTreeConfig{MaxForwardDistance: maxGen, OutOfOrderTolerance: maxGen}
 	tree, err := ks.NewSecretTree(s, ks.EncryptionSecret(c.EncryptionSecret), tm.LeafCountFor(uint32(len(c.Leaves))), cfg)
 	if err != nil {
-		return errorf("NewSecretTree: %v", err)
+		return errorf("NewSecretTree: %w", err)
 	}
 	// For each leaf i and each entry: the handshake and application keys
 	// and nonces of leaf i at generation are as given.
@@ -213,11 +213,11 @@ func runSecretTree(ck *checker, s *suite.Suite, c *secretTreeCase) error {
 			gk := ck.in("leaf %d generation %d", leaf, g.Generation)
 			hs, err := tree.Key(l, ks.HandshakeRatchet, g.Generation)
 			if err != nil {
-				return gk.wrap(errorf("handshake: %v", err))
+				return gk.wrap(errorf("handshake: %w", err))
 			}
 			app, err := tree.Key(l, ks.ApplicationRatchet, g.Generation)
 			if err != nil {
-				return gk.wrap(errorf("application: %v", err))
+				return gk.wrap(errorf("application: %w", err))
 			}
 			gk.equal("handshake_key", hs.Key, g.HandshakeKey)
 			gk.equal("handshake_nonce", hs.Nonce, g.HandshakeNonce)
@@ -247,11 +247,11 @@ func runTranscriptHashes(ck *checker, s *suite.Suite, c *transcriptCase) error {
 	// SplitCommitContent agrees.
 	confirmedInput, tag, err := parseAuthenticatedCommit(c.AuthenticatedContent)
 	if err != nil {
-		return errorf("authenticated_content: %v", err)
+		return errorf("authenticated_content: %w", err)
 	}
 	in, tg, err := ks.SplitCommitContent(s, c.AuthenticatedContent)
 	if err != nil {
-		return errorf("SplitCommitContent: %v", err)
+		return errorf("SplitCommitContent: %w", err)
 	}
 	ck.equal("SplitCommitContent ConfirmedTranscriptHashInput", in, confirmedInput)
 	ck.equal("SplitCommitContent confirmation_tag", tg, tag)
@@ -262,7 +262,7 @@ func runTranscriptHashes(ck *checker, s *suite.Suite, c *transcriptCase) error {
 	ck.noErr("confirmation_tag", key.Verify(s, c.ConfirmedTranscriptHashAfter, tag))
 	want, err := key.Tag(s, c.ConfirmedTranscriptHashAfter)
 	if err != nil {
-		return errorf("confirmation tag: %v", err)
+		return errorf("confirmation tag: %w", err)
 	}
 	ck.equal("confirmation_tag", tag, want)
 

@@ -128,7 +128,7 @@ func runMessages(ck *checker, _ *suite.Suite, c *messagesCase) error {
 		}
 		got, err := ch.codec(ch.data)
 		if err != nil {
-			ck.errorf("%s: %v", ch.name, err)
+			ck.errorf("%s: %w", ch.name, err)
 			continue
 		}
 		if !bytes.Equal(got, ch.data) {

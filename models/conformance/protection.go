@@ -52,7 +52,7 @@ func runMessageProtection(ck *checker, s *suite.Suite, c *protectionCase) error 
 		TreeHash: c.TreeHash, ConfirmedTranscriptHash: c.ConfirmedTranscriptHash}).Bytes()
 	sigKey, err := s.ParseSignaturePrivateKey(c.SignaturePriv)
 	if err != nil {
-		return errorf("signature_priv: %v", err)
+		return errorf("signature_priv: %w", err)
 	}
 	mk := ks.MembershipKey(c.MembershipKey)
 	// A secret tree for 2 members with encryption_secret, fresh for each
@@ -60,7 +60,7 @@ func runMessageProtection(ck *checker, s *suite.Suite, c *protectionCase) error 
 	newKeys := func() (mls.EpochKeys, error) {
 		tree, err := ks.NewSecretTree(s, ks.EncryptionSecret(c.EncryptionSecret), 2, ks.DefaultSecretTreeConfig())
 		if err != nil {
-			return mls.EpochKeys{}, fmt.Errorf("secret tree: %v", err)
+			return mls.EpochKeys{}, fmt.Errorf("secret tree: %w", err)
 		}
 		return mls.EpochKeys{SenderData: ks.SenderDataSecret(c.SenderDataSecret), Tree: tree}, nil
 	}
@@ -122,11 +122,11 @@ func runMessageProtection(ck *checker, s *suite.Suite, c *protectionCase) error 
 	} {
 		fc, err := content(k.ct, k.raw)
 		if err != nil {
-			return errorf("%s: %v", k.name, err)
+			return errorf("%s: %w", k.name, err)
 		}
 		sig, err := mls.SignContent(s, sigKey, mls.WirePublicMessage, fc, gc)
 		if err != nil {
-			return errorf("%s: signing: %v", k.name, err)
+			return errorf("%s: signing: %w", k.name, err)
 		}
 		auth := mls.FramedContentAuthData{Signature: sig}
 		if k.ct == mls.ContentCommit {
@@ -141,7 +141,7 @@ func runMessageProtection(ck *checker, s *suite.Suite, c *protectionCase) error 
 			// and signature_priv.
 			pm, err := mls.NewPublicMessage(s, fc, auth, mk, gc)
 			if err != nil {
-				return errorf("%s: NewPublicMessage: %v", k.name, err)
+				return errorf("%s: NewPublicMessage: %w", k.name, err)
 			}
 			own := (&mls.MLSMessage{WireFormat: mls.WirePublicMessage, Public: pm}).Bytes()
 			if err := checkPub(ck.in("%s protected as public", k.name), own, k.raw); err != nil {
@@ -156,7 +156,7 @@ func runMessageProtection(ck *checker, s *suite.Suite, c *protectionCase) error 
 		// The vector's PrivateMessage unprotects ...
 		m, err := mls.ParseMLSMessage(k.priv)
 		if err != nil {
-			return errorf("%s_priv: %v", k.name, err)
+			return errorf("%s_priv: %w", k.name, err)
 		}
 		if m.Private == nil {
 			return errorf("%s_priv: not a PrivateMessage (wire_format %d)", k.name, m.WireFormat)
@@ -168,7 +168,7 @@ func runMessageProtection(ck *checker, s *suite.Suite, c *protectionCase) error 
 		// ... and so does one protected here with the secret tree,
 		// sender_data_secret and signature_priv.
 		if auth.Signature, err = mls.SignContent(s, sigKey, mls.WirePrivateMessage, fc, gc); err != nil {
-			return errorf("%s: signing: %v", k.name, err)
+			return errorf("%s: signing: %w", k.name, err)
 		}
 		keys, err := newKeys()
 		if err != nil {
@@ -176,12 +176,12 @@ func runMessageProtection(ck *checker, s *suite.Suite, c *protectionCase) error 
 		}
 		pm, err := mls.NewPrivateMessage(s, fc, auth, keys, mls.PadTo(32), seeded(1))
 		if err != nil {
-			return errorf("%s: NewPrivateMessage: %v", k.name, err)
+			return errorf("%s: NewPrivateMessage: %w", k.name, err)
 		}
 		encoded := (&mls.MLSMessage{WireFormat: mls.WirePrivateMessage, Private: pm}).Bytes()
 		back, err := mls.ParseMLSMessage(encoded)
 		if err != nil {
-			return errorf("%s: own PrivateMessage: %v", k.name, err)
+			return errorf("%s: own PrivateMessage: %w", k.name, err)
 		}
 		if err := checkPriv(ck.in("%s protected as private", k.name), back.Private, k.raw); err != nil {
 			return err

@@ -25,7 +25,7 @@ type treeValidationCase struct {
 func runTreeValidation(ck *checker, s *suite.Suite, c *treeValidationCase) error {
 	tree, err := rt.Unmarshal(s, c.Tree)
 	if err != nil {
-		return errorf("tree: %v", err)
+		return errorf("tree: %w", err)
 	}
 	if !bytes.Equal(tree.Bytes(), c.Tree) {
 		ck.errorf("tree does not re-encode to the same bytes")
@@ -98,14 +98,14 @@ func decodeTreeProposal(data []byte) (typ uint16, leaf *rt.LeafNode, removed uin
 func runTreeOperations(ck *checker, s *suite.Suite, c *treeOperationsCase) error {
 	tree, err := rt.Unmarshal(s, c.TreeBefore)
 	if err != nil {
-		return errorf("tree_before: %v", err)
+		return errorf("tree_before: %w", err)
 	}
 	// The tree hash of tree_before matches tree_hash_before.
 	ck.equal("tree_hash_before", tree.TreeHash(), c.TreeHashBefore)
 	// Apply proposal sent by proposal_sender to tree_before.
 	typ, leaf, removed, err := decodeTreeProposal(c.Proposal)
 	if err != nil {
-		return errorf("proposal: %v", err)
+		return errorf("proposal: %w", err)
 	}
 	switch typ {
 	case 1:
@@ -116,7 +116,7 @@ func runTreeOperations(ck *checker, s *suite.Suite, c *treeOperationsCase) error
 		err = tree.Remove(tm.LeafIndex(removed))
 	}
 	if err != nil {
-		return errorf("applying proposal type %d: %v", typ, err)
+		return errorf("applying proposal type %d: %w", typ, err)
 	}
 	// The serialized result matches tree_after, its hash tree_hash_after.
 	if got := tree.Bytes(); !bytes.Equal(got, c.TreeAfter) {

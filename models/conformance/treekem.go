@@ -49,7 +49,7 @@ type treekemMember struct {
 func (m *treekemMember) view(s *suite.Suite, tree *rt.Tree, l tm.LeafIndex) (*treekem.PrivateView, error) {
 	leafKey, err := s.ParseHPKEPrivateKey(m.leafPriv)
 	if err != nil {
-		return nil, fmt.Errorf("leaf %d: encryption_priv: %v", l, err)
+		return nil, fmt.Errorf("leaf %d: encryption_priv: %w", l, err)
 	}
 	if !bytes.Equal(leafKey.PublicKey(), tree.EncryptionKey(l.Node())) {
 		return nil, fmt.Errorf("leaf %d: encryption_priv does not match the tree", l)
@@ -60,7 +60,7 @@ func (m *treekemMember) view(s *suite.Suite, tree *rt.Tree, l tm.LeafIndex) (*tr
 			return nil, fmt.Errorf("leaf %d holds a path secret for blank node %d", l, x)
 		}
 		if err := v.SetPathSecret(tree, x, ps); err != nil {
-			return nil, fmt.Errorf("leaf %d: %v", l, err)
+			return nil, fmt.Errorf("leaf %d: %w", l, err)
 		}
 	}
 	return v, nil
@@ -69,7 +69,7 @@ func (m *treekemMember) view(s *suite.Suite, tree *rt.Tree, l tm.LeafIndex) (*tr
 func runTreeKEM(ck *checker, s *suite.Suite, c *treekemCase) error {
 	base, err := rt.Unmarshal(s, c.RatchetTree)
 	if err != nil {
-		return errorf("ratchet_tree: %v", err)
+		return errorf("ratchet_tree: %w", err)
 	}
 	// For each entry in leaves_private, a private state with
 	// encryption_priv, signature_priv and the path secrets, consistent
@@ -78,7 +78,7 @@ func runTreeKEM(ck *checker, s *suite.Suite, c *treekemCase) error {
 	for _, lp := range c.LeavesPrivate {
 		m := &treekemMember{leafPriv: lp.EncryptionPriv, secrets: map[tm.NodeIndex][]byte{}}
 		if m.sigKey, err = s.ParseSignaturePrivateKey(lp.SignaturePriv); err != nil {
-			return errorf("leaf %d: signature_priv: %v", lp.Index, err)
+			return errorf("leaf %d: signature_priv: %w", lp.Index, err)
 		}
 		for _, ps := range lp.PathSecrets {
 			m.secrets[tm.NodeIndex(ps.Node)] = ps.PathSecret
@@ -122,7 +122,7 @@ func runTreeKEM(ck *checker, s *suite.Suite, c *treekemCase) error {
 		// the merged tree's root hash is tree_hash_after.
 		tree := base.Clone()
 		if _, err := treekem.MergePath(tree, sender, up, c.GroupID); err != nil {
-			return uk.wrap(errorf("merging update_path: %v", err))
+			return uk.wrap(errorf("merging update_path: %w", err))
 		}
 		uk.noErr("merged tree parent hashes", tree.VerifyParentHashes())
 		uk.equal("tree_hash_after", tree.TreeHash(), u.TreeHashAfter)
@@ -145,7 +145,7 @@ func runTreeKEM(ck *checker, s *suite.Suite, c *treekemCase) error {
 			}
 			d, err := v.DecryptPath(tree, sender, up, ctx, nil)
 			if err != nil {
-				uk.errorf("leaf %d: %v", l, err)
+				uk.errorf("leaf %d: %w", l, err)
 				continue
 			}
 			if int(j) >= len(u.PathSecrets) {
@@ -170,13 +170,13 @@ func runTreeKEM(ck *checker, s *suite.Suite, c *treekemCase) error {
 		}
 		pp, err := sv.PreparePath(tree, c.GroupID, tree.Leaf(sender), sm.sigKey, seeded(uint64(ui)))
 		if err != nil {
-			return uk.wrap(errorf("PreparePath: %v", err))
+			return uk.wrap(errorf("PreparePath: %w", err))
 		}
 		gc.TreeHash = tree.TreeHash()
 		ctx = gc.Bytes()
 		newUp, _, err := pp.Encrypt(tree, ctx, nil, seeded(uint64(ui)+1000))
 		if err != nil {
-			return uk.wrap(errorf("Encrypt: %v", err))
+			return uk.wrap(errorf("Encrypt: %w", err))
 		}
 		uk.noErr("tree after own path: parent hashes", tree.VerifyParentHashes())
 		// Receivers merge the encoded path into their own copy.
@@ -193,21 +193,21 @@ func runTreeKEM(ck *checker, s *suite.Suite, c *treekemCase) error {
 			rtree := base.Clone()
 			rup, err := treekem.ParseUpdatePath(encoded)
 			if err != nil {
-				return uk.wrap(errorf("new path: %v", err))
+				return uk.wrap(errorf("new path: %w", err))
 			}
 			v, err := m.view(s, rtree, l)
 			if err != nil {
 				return uk.wrap(err)
 			}
 			if _, err := treekem.MergePath(rtree, sender, rup, c.GroupID); err != nil {
-				return uk.wrap(errorf("leaf %d: merging new path: %v", l, err))
+				return uk.wrap(errorf("leaf %d: merging new path: %w", l, err))
 			}
 			if !bytes.Equal(rtree.TreeHash(), gc.TreeHash) {
 				uk.errorf("leaf %d: tree hash after merging the new path differs from the sender's", l)
 			}
 			d, err := v.DecryptPath(rtree, sender, rup, ctx, nil)
 			if err != nil {
-				uk.errorf("leaf %d: new path: %v", l, err)
+				uk.errorf("leaf %d: new path: %w", l, err)
 				continue
 			}
 			uk.equal(fmt.Sprintf("leaf %d new commit secret", l), d.CommitSecret, pp.CommitSecret())

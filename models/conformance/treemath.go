@@ -79,7 +79,7 @@ func runDeserialization(ck *checker, _ *suite.Suite, c *deserializationCase) err
 	got := r.Varint()
 	r.ExpectEnd()
 	if err := r.Err(); err != nil {
-		return errorf("header %x: %v", c.Header, err)
+		return errorf("header %x: %w", c.Header, err)
 	}
 	if got != c.Length {
 		ck.errorf("header %x: length %d, want %d", c.Header, got, c.Length)

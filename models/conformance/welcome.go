@@ -23,21 +23,21 @@ type welcomeCase struct {
 func runWelcome(ck *checker, s *suite.Suite, c *welcomeCase) error {
 	km, err := mls.ParseMLSMessage(c.KeyPackage)
 	if err != nil {
-		return errorf("key_package: %v", err)
+		return errorf("key_package: %w", err)
 	}
 	if km.KeyPackage == nil {
 		return errorf("key_package: not a KeyPackage (wire_format %d)", km.WireFormat)
 	}
 	wm, err := mls.ParseMLSMessage(c.Welcome)
 	if err != nil {
-		return errorf("welcome: %v", err)
+		return errorf("welcome: %w", err)
 	}
 	if wm.Welcome == nil {
 		return errorf("welcome: not a Welcome (wire_format %d)", wm.WireFormat)
 	}
 	initKey, err := s.ParseHPKEPrivateKey(c.InitPriv)
 	if err != nil {
-		return errorf("init_priv: %v", err)
+		return errorf("init_priv: %w", err)
 	}
 	// Decrypt the Welcome: find the entry of welcome.secrets for
 	// key_package, decrypt the group secrets with init_priv ...
@@ -58,11 +58,11 @@ func runWelcome(ck *checker, s *suite.Suite, c *welcomeCase) error {
 	// GroupContext's confirmed_transcript_hash equals confirmation_tag.
 	secrets, err := ks.DeriveFromJoiner(s, ks.JoinerSecret(gs.JoinerSecret), nil, &gi.GroupContext)
 	if err != nil {
-		return errorf("key schedule: %v", err)
+		return errorf("key schedule: %w", err)
 	}
 	tag, err := secrets.Confirmation.Tag(s, gi.GroupContext.ConfirmedTranscriptHash)
 	if err != nil {
-		return errorf("confirmation tag: %v", err)
+		return errorf("confirmation tag: %w", err)
 	}
 	ck.equal("confirmation_tag", gi.ConfirmationTag, tag)
 	return nil
@@ -98,20 +98,20 @@ func runPassive(ck *checker, s *suite.Suite, c *passiveCase) error {
 	if m, err := mls.ParseMLSMessage(c.KeyPackage); err == nil && m.KeyPackage != nil {
 		kp = m.KeyPackage
 	} else if kp, err = mls.ParseKeyPackage(c.KeyPackage); err != nil {
-		return errorf("key_package: %v", err)
+		return errorf("key_package: %w", err)
 	}
 	// signature_priv, encryption_priv and init_priv correspond to the
 	// KeyPackage's signature_key, encryption_key and init_key.
 	b := &mls.KeyPackageBundle{KeyPackage: kp}
 	var err error
 	if b.SigKey, err = s.ParseSignaturePrivateKey(c.SignaturePriv); err != nil {
-		return errorf("signature_priv: %v", err)
+		return errorf("signature_priv: %w", err)
 	}
 	if b.LeafKey, err = s.ParseHPKEPrivateKey(c.EncryptionPriv); err != nil {
-		return errorf("encryption_priv: %v", err)
+		return errorf("encryption_priv: %w", err)
 	}
 	if b.InitKey, err = s.ParseHPKEPrivateKey(c.InitPriv); err != nil {
-		return errorf("init_priv: %v", err)
+		return errorf("init_priv: %w", err)
 	}
 	var mismatch []error
 	if !bytes.Equal(b.SigKey.PublicKey(), kp.LeafNode.SignatureKey) {
@@ -133,7 +133,7 @@ func runPassive(ck *checker, s *suite.Suite, c *passiveCase) error {
 	}
 	wm, err := mls.ParseMLSMessage(c.Welcome)
 	if err != nil {
-		return errorf("welcome: %v", err)
+		return errorf("welcome: %w", err)
 	}
 	if wm.Welcome == nil {
 		return errorf("welcome: not a Welcome (wire_format %d)", wm.WireFormat)
@@ -141,7 +141,7 @@ func runPassive(ck *checker, s *suite.Suite, c *passiveCase) error {
 	var tree *rt.Tree
 	if c.RatchetTree != nil {
 		if tree, err = rt.Unmarshal(s, c.RatchetTree); err != nil {
-			return errorf("ratchet_tree: %v", err)
+			return errorf("ratchet_tree: %w", err)
 		}
 	}
 	g, err := mls.Join(s, wm.Welcome, b, tree, cfg)

@@ -115,18 +115,11 @@ func encodeContext(s *suite.Suite, gc *GroupContext) ([]byte, error) {
 	return gc.Bytes(), nil
 }
 
-// NewJoinerSecret implements the first step of RFC 9420, Section 8:
+// newJoinerSecret implements the first step of RFC 9420, Section 8:
 // joiner_secret = ExpandWithLabel(KDF.Extract(init_secret_[n-1],
-// commit_secret), "joiner", GroupContext_[n], KDF.Nh). An empty commit
-// secret stands for the all-zero vector (a Commit without a path).
-func NewJoinerSecret(s *suite.Suite, init InitSecret, commit CommitSecret, gc *GroupContext) (JoinerSecret, error) {
-	ctx, err := encodeContext(s, gc)
-	if err != nil {
-		return nil, err
-	}
-	return newJoinerSecret(s, init, commit, ctx)
-}
-
+// commit_secret), "joiner", GroupContext_[n], KDF.Nh), with ctx the encoded
+// GroupContext. An empty commit secret stands for the all-zero vector (a
+// Commit without a path).
 func newJoinerSecret(s *suite.Suite, init InitSecret, commit CommitSecret, ctx []byte) (JoinerSecret, error) {
 	if err := checkSecret(s, "init_secret", init); err != nil {
 		return nil, err

@@ -27,6 +27,9 @@ type Outcome struct {
 	Removed []tm.LeafIndex
 	Updated []tm.LeafIndex
 	PSKs    int
+	// ReInit is set when the Commit covered a ReInit: the group is closed
+	// and its members move to a new group (RFC 9420, Section 11.2).
+	ReInit bool
 
 	// Path is the committer's filtered direct path, nil without a path.
 	Path []tm.NodeIndex
@@ -84,8 +87,9 @@ type StagedCommit struct {
 	CommitBytes, WelcomeBytes []byte
 	Outcome                   *Outcome
 
-	next *epoch
-	view *treekem.PrivateView
+	next   *epoch
+	view   *treekem.PrivateView
+	reinit *ReInit
 }
 
 // resolved is a proposal with the sender that proposed it.
@@ -103,6 +107,7 @@ type applied struct {
 	updated      []tm.LeafIndex
 	psks         []keyschedule.PSK
 	externalInit []byte
+	reinit       *ReInit
 	pathRequired bool
 }
 
@@ -111,7 +116,7 @@ func (g *Group) checkProposal(p *Proposal, sender Sender) error {
 	switch p.Type {
 	case ProposalAdd:
 		if err := p.Add.Validate(g.suite, g.cfg.Now); err != nil {
-			return fmt.Errorf("add: %v: %w", err, ErrRejected)
+			return fmt.Errorf("add: %w: %w", err, ErrRejected)
 		}
 	case ProposalUpdate:
 		if sender.Type != SenderMember {
@@ -123,7 +128,7 @@ func (g *Group) checkProposal(p *Proposal, sender Sender) error {
 			return rejectf("update for blank leaf %d", l)
 		}
 		if err := g.tree.ValidateLeaf(p.Update, l, rt.SourceUpdate, &rt.LeafPolicy{GroupID: g.GroupID()}); err != nil {
-			return fmt.Errorf("update: %v: %w", err, ErrRejected)
+			return fmt.Errorf("update: %w: %w", err, ErrRejected)
 		}
 		if bytes.Equal(p.Update.EncryptionKey, old.EncryptionKey) {
 			return rejectf("update from leaf %d keeps its encryption key", l)
@@ -134,9 +139,20 @@ func (g *Group) checkProposal(p *Proposal, sender Sender) error {
 		}
 	case ProposalPSK:
 		if err := p.PSK.Validate(g.suite); err != nil {
-			return fmt.Errorf("psk: %v: %w", err, ErrRejected)
+			return fmt.Errorf("psk: %w: %w", err, ErrRejected)
 		}
-	case ProposalReInit, ProposalGroupContextExtensions, ProposalExternalInit:
+		if err := g.checkPSKUsage(p.PSK); err != nil {
+			return err
+		}
+	case ProposalGroupContextExtensions:
+		if err := checkExtensions(p.GCExtensions); err != nil {
+			return fmt.Errorf("group_context_extensions: %w: %w", err, ErrRejected)
+		}
+	case ProposalReInit:
+		if err := checkReInit(p.ReInit); err != nil {
+			return fmt.Errorf("reinit: %w: %w", err, ErrRejected)
+		}
+	case ProposalExternalInit:
 	default:
 		return rejectf("unsupported %v", p.Type)
 	}
@@ -199,6 +215,7 @@ func (g *Group) applyProposals(list []resolved, committer tm.LeafIndex, external
 			a.exts = r.p.GCExtensions
 		case ProposalReInit:
 			reinit++
+			a.reinit = r.p.ReInit
 		case ProposalExternalInit:
 			if !external {
 				return nil, rejectf("ExternalInit in a regular commit")
@@ -222,8 +239,13 @@ func (g *Group) applyProposals(list []resolved, committer tm.LeafIndex, external
 	}
 	for _, r := range updates {
 		l := tm.LeafIndex(r.sender.Index)
+		// Key uniqueness against the tree as it stands, earlier
+		// proposals of this list applied (Sections 7.3 and 16.7).
+		if err := g.tree.CheckLeafKeys(r.p.Update, l); err != nil {
+			return nil, fmt.Errorf("update: %w: %w", err, ErrRejected)
+		}
 		if err := g.tree.Update(l, r.p.Update); err != nil {
-			return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+			return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 		}
 		if l == view.Leaf {
 			key, ok := g.pendingLeaves[string(r.p.Update.EncryptionKey)]
@@ -237,16 +259,16 @@ func (g *Group) applyProposals(list []resolved, committer tm.LeafIndex, external
 	for _, r := range removes {
 		l := tm.LeafIndex(r.p.Remove)
 		if err := g.tree.Remove(l); err != nil {
-			return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+			return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 		}
 		a.removed = append(a.removed, l)
 	}
-	addedSigs := make(map[string]bool, len(adds))
 	for _, r := range adds {
-		if sig := string(r.p.Add.LeafNode.SignatureKey); addedSigs[sig] {
-			return nil, rejectf("two Adds of the same signature key")
-		} else {
-			addedSigs[sig] = true
+		// A client already in the group, or added twice, holds the
+		// same keys (Sections 7.3 and 12.2); members removed above
+		// no longer do.
+		if err := g.tree.CheckLeafKeys(r.p.Add.LeafNode, rt.NoLeaf); err != nil {
+			return nil, fmt.Errorf("add: %w: %w", err, ErrRejected)
 		}
 		l := g.tree.Add(r.p.Add.LeafNode)
 		a.added = append(a.added, l)
@@ -264,6 +286,10 @@ func (g *Group) lookupPSK(id *keyschedule.PreSharedKeyID) ([]byte, error) {
 		}
 		return nil, rejectf("external PSK %x is not available", id.ID)
 	case keyschedule.PSKTypeResumption:
+		if r := g.reinitFrom; id.Usage == keyschedule.ResumptionReInit && r != nil &&
+			string(id.GroupID) == string(r.groupID) && id.Epoch == r.epoch {
+			return r.secret, nil
+		}
 		if string(id.GroupID) == string(g.GroupID()) {
 			if id.Epoch == g.cur.gc.Epoch {
 				return g.cur.secrets.Resumption, nil
@@ -321,9 +347,12 @@ func (g *Group) selectProposals() []cachedProposal {
 			if l == me || removed[l] || lastUpdate[l] != i {
 				continue
 			}
+			if _, dup := g.tree.FindEncryptionKey(p.Update.EncryptionKey, rt.NoNode); dup {
+				continue
+			}
 		case ProposalAdd:
 			key := string(p.Add.LeafNode.SignatureKey)
-			if seenSig[key] {
+			if seenSig[key] || g.heldByMember(p.Add.LeafNode, removed) {
 				continue
 			}
 			seenSig[key] = true
@@ -345,6 +374,19 @@ func (g *Group) selectProposals() []cachedProposal {
 		out = append(out, cp)
 	}
 	return out
+}
+
+// heldByMember reports whether a leaf not in removed holds n's encryption
+// or signature key, which makes an Add of n invalid (RFC 9420, Section
+// 12.2).
+func (g *Group) heldByMember(n *rt.LeafNode, removed map[tm.LeafIndex]bool) bool {
+	if x, ok := g.tree.FindEncryptionKey(n.EncryptionKey, rt.NoNode); ok {
+		if l, isLeaf := x.Leaf(); !isLeaf || !removed[l] {
+			return true
+		}
+	}
+	l, ok := g.tree.FindSignatureKey(n.SignatureKey, rt.NoLeaf)
+	return ok && !removed[l]
 }
 
 // resolveCommit turns a received Commit's proposal list into proposals
@@ -438,11 +480,14 @@ func (g *Group) processCommit(wf WireFormat, c *FramedContent, auth *FramedConte
 	// removed is being listed in the Removes.
 	removedMe := slices.Contains(a.removed, view.Leaf)
 	out = &Outcome{Epoch: g.cur.gc.Epoch, External: external, Proposals: len(list),
-		Added: a.added, Removed: a.removed, Updated: a.updated, PSKs: len(a.psks)}
+		Added: a.added, Removed: a.removed, Updated: a.updated, PSKs: len(a.psks), ReInit: a.reinit != nil}
 	init := g.cur.secrets.Init
 	if external {
 		if init, err = g.cur.secrets.External.ReceiveExternalInit(g.suite, a.externalInit); err != nil {
-			return nil, fmt.Errorf("external init: %v: %w", err, ErrRejected)
+			return nil, fmt.Errorf("external init: %w: %w", err, ErrRejected)
+		}
+		if err := g.tree.CheckLeafKeys(commit.Path.LeafNode, rt.NoLeaf); err != nil {
+			return nil, fmt.Errorf("external commit: %w: %w", err, ErrRejected)
 		}
 		committer = g.tree.Add(commit.Path.LeafNode)
 	}
@@ -453,17 +498,17 @@ func (g *Group) processCommit(wf WireFormat, c *FramedContent, auth *FramedConte
 			return nil, rejectf("committer's path keeps its leaf encryption key")
 		}
 		if err := g.tree.ValidateLeaf(up.LeafNode, committer, rt.SourceCommit, &rt.LeafPolicy{GroupID: g.GroupID(), SkipSignature: true}); err != nil {
-			return nil, fmt.Errorf("path leaf: %v: %w", err, ErrRejected)
+			return nil, fmt.Errorf("path leaf: %w: %w", err, ErrRejected)
 		}
 		ops, err := treekem.MergePath(g.tree, committer, up, g.GroupID())
 		out.Ops.Add(ops)
 		if err != nil {
-			return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+			return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 		}
 		if !removedMe {
 			d, err := view.DecryptPath(g.tree, committer, up, g.provisionalContext(a.exts), a.added)
 			if err != nil {
-				return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+				return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 			}
 			out.Ops.Add(d.Ops)
 			commitSecret = d.CommitSecret
@@ -493,6 +538,7 @@ func (g *Group) processCommit(wf WireFormat, c *FramedContent, auth *FramedConte
 	g.removed = g.tree.Leaf(view.Leaf) == nil
 	clear(g.pendingLeaves)
 	g.advance(next)
+	g.reinit = a.reinit
 	return out, nil
 }
 
@@ -504,6 +550,9 @@ func (g *Group) Commit(opts CommitOptions, rand io.Reader) (staged *StagedCommit
 	}
 	if g.removed {
 		return nil, errors.New("member was removed from the group")
+	}
+	if g.reinit != nil {
+		return nil, g.reinitErr()
 	}
 	me := Sender{Type: SenderMember, Index: uint32(g.view.Leaf)}
 	var list []resolved
@@ -535,7 +584,7 @@ func (g *Group) Commit(opts CommitOptions, rand io.Reader) (staged *StagedCommit
 		return nil, err
 	}
 	out := &Outcome{Epoch: g.cur.gc.Epoch, Committer: g.view.Leaf, Proposals: len(list),
-		Added: a.added, Removed: a.removed, Updated: a.updated, PSKs: len(a.psks)}
+		Added: a.added, Removed: a.removed, Updated: a.updated, PSKs: len(a.psks), ReInit: a.reinit != nil}
 	commit := &Commit{Proposals: pors}
 	commitSecret := make([]byte, g.suite.Nh())
 	var pp *treekem.PendingPath
@@ -568,7 +617,7 @@ func (g *Group) Commit(opts CommitOptions, rand io.Reader) (staged *StagedCommit
 	if err != nil {
 		return nil, err
 	}
-	staged = &StagedCommit{Commit: msg, CommitBytes: msg.Bytes(), Outcome: out, next: next, view: view}
+	staged = &StagedCommit{Commit: msg, CommitBytes: msg.Bytes(), Outcome: out, next: next, view: view, reinit: a.reinit}
 	out.CommitBytes = len(staged.CommitBytes)
 	if len(a.added) > 0 {
 		if staged.Welcome, err = g.welcome(next, tag, a, pp, opts.RatchetTreeInWelcome, opts.Accounting, out, rand); err != nil {
@@ -592,6 +641,7 @@ func (g *Group) Apply(s *StagedCommit) error {
 	g.view = s.view
 	clear(g.pendingLeaves)
 	g.advance(s.next)
+	g.reinit = s.reinit
 	g.staged = nil
 	return nil
 }

@@ -41,7 +41,7 @@ func VerifyContent(s *suite.Suite, pub []byte, wf WireFormat, c *FramedContent, 
 	b := wire.NewBuilder(256)
 	marshalTBS(b, wf, c, groupContext)
 	if err := s.VerifyWithLabel(pub, "FramedContentTBS", b.Bytes(), auth.Signature); err != nil {
-		return fmt.Errorf("content signature: %v: %w", err, ErrProtection)
+		return fmt.Errorf("content signature: %w: %w", err, ErrProtection)
 	}
 	return nil
 }
@@ -183,7 +183,7 @@ func (m *PrivateMessage) Open(s *suite.Suite, keys EpochKeys) (*FramedContent, *
 	}
 	sdBytes, err := s.Open(key, nonce, m.senderDataAAD(), m.EncryptedSenderData)
 	if err != nil {
-		return nil, nil, fmt.Errorf("sender data: %v: %w", err, ErrProtection)
+		return nil, nil, fmt.Errorf("sender data: %w: %w", err, ErrProtection)
 	}
 	var leaf, gen uint32
 	var guard [4]byte
@@ -191,15 +191,15 @@ func (m *PrivateMessage) Open(s *suite.Suite, keys EpochKeys) (*FramedContent, *
 		leaf, gen = r.U32(), r.U32()
 		copy(guard[:], r.Raw(4))
 	}); err != nil {
-		return nil, nil, fmt.Errorf("%v: %w", err, ErrProtection)
+		return nil, nil, fmt.Errorf("%w: %w", err, ErrProtection)
 	}
 	rk, err := keys.Tree.Key(tm.LeafIndex(leaf), ratchetFor(m.ContentType), gen)
 	if err != nil {
-		return nil, nil, fmt.Errorf("content key for leaf %d generation %d: %v: %w", leaf, gen, err, ErrProtection)
+		return nil, nil, fmt.Errorf("content key for leaf %d generation %d: %w: %w", leaf, gen, err, ErrProtection)
 	}
 	pt, err := s.Open(rk.Key, rk.GuardedNonce(guard), m.contentAAD(), m.Ciphertext)
 	if err != nil {
-		return nil, nil, fmt.Errorf("content: %v: %w", err, ErrProtection)
+		return nil, nil, fmt.Errorf("content: %w: %w", err, ErrProtection)
 	}
 	c := &FramedContent{
 		GroupID: m.GroupID, Epoch: m.Epoch, Sender: Sender{Type: SenderMember, Index: leaf},
@@ -216,7 +216,7 @@ func (m *PrivateMessage) Open(s *suite.Suite, keys EpochKeys) (*FramedContent, *
 		}
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("%v: %w", err, ErrProtection)
+		return nil, nil, fmt.Errorf("%w: %w", err, ErrProtection)
 	}
 	return c, auth, nil
 }

@@ -225,3 +225,21 @@ func FuzzGroupInfo(f *testing.F) {
 		}
 	})
 }
+
+func FuzzExternalSenders(f *testing.F) {
+	ext := mls.ExternalSendersExtension([]mls.ExternalSender{
+		{SignatureKey: make([]byte, 32), Credential: rt.Credential{Type: rt.CredentialBasic, Identity: []byte("ds")}},
+		{SignatureKey: []byte{1, 2, 3}, Credential: rt.Credential{Type: rt.CredentialX509, Certificates: [][]byte{{4, 5}}}},
+	})
+	f.Add(ext.Data)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		senders, err := mls.ParseExternalSenders(data)
+		if err != nil {
+			checkMalformed(t, err)
+			return
+		}
+		if got := mls.ExternalSendersExtension(senders).Data; !bytes.Equal(got, data) {
+			t.Fatalf("re-encoding differs:\n got %x\nwant %x", got, data)
+		}
+	})
+}

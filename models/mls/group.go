@@ -1,6 +1,6 @@
 // Package mls is one member's view of an RFC 9420 group: group creation,
-// KeyPackages, proposals, Commits with and without an UpdatePath, Welcome
-// and external joins, PSKs, PublicMessage and PrivateMessage framing, the
+// KeyPackages, proposals (also from external senders and new members),
+// Commits with and without an UpdatePath, Welcome and external joins, PSKs, PublicMessage and PrivateMessage framing, the
 // key schedule and the deletion schedule. Operations return encoded
 // messages and an Outcome (sizes, cryptographic operation counts, the
 // encryption edges of TreeKEM); nothing is sent from here.
@@ -108,6 +108,14 @@ type Group struct {
 	staged        *StagedCommit
 	removed       bool
 
+	// reinit is the ReInit that a processed or applied Commit covered:
+	// the group takes and sends no more messages (RFC 9420, Section
+	// 12.4.2) and its members move to the group ReInitGroup creates.
+	reinit *ReInit
+	// reinitFrom is, in a group made by ReInitGroup, the old group's
+	// resumption PSK that its initial Commit injects (Section 11.2).
+	reinitFrom *reinitPSK
+
 	// deferErase postpones erasing replaced epochs' secret trees while a
 	// simulation Stage is open (see simulation.go).
 	deferErase bool
@@ -179,6 +187,9 @@ func NewGroup(s *suite.Suite, groupID []byte, kp *KeyPackageBundle, exts []exten
 	if cfg.SecretTree == (keyschedule.SecretTreeConfig{}) {
 		cfg.SecretTree = keyschedule.DefaultSecretTreeConfig()
 	}
+	if err := checkExtensions(exts); err != nil {
+		return nil, err
+	}
 	tree := rt.New(s)
 	leaf := kp.KeyPackage.LeafNode.Clone()
 	tree.SetLeaf(0, leaf)
@@ -247,6 +258,9 @@ func (g *Group) SendApplication(data, authenticatedData []byte, rand io.Reader) 
 	if g.removed {
 		return nil, errors.New("member was removed from the group")
 	}
+	if g.reinit != nil {
+		return nil, g.reinitErr()
+	}
 	c := g.newContent(ContentApplication)
 	c.ApplicationData = data
 	c.AuthenticatedData = authenticatedData
@@ -260,6 +274,9 @@ func (g *Group) SendApplication(data, authenticatedData []byte, rand io.Reader) 
 // Propose sends a proposal as a member and caches it for this member's own
 // commits (RFC 9420, Section 12.1).
 func (g *Group) Propose(p *Proposal, wf WireFormat, rand io.Reader) (*MLSMessage, error) {
+	if g.reinit != nil {
+		return nil, g.reinitErr()
+	}
 	c := g.newContent(ContentProposal)
 	c.Proposal = p
 	sig, err := SignContent(g.suite, g.sigKey, wf, c, g.cur.gcBytes)
@@ -304,12 +321,17 @@ type Received struct {
 	Outcome         *Outcome // commits only
 }
 
-// Process handles a PublicMessage or PrivateMessage from another member:
-// application data is returned, proposals are cached, commits advance the
-// epoch. On error the group is unchanged.
+// Process handles a PublicMessage or PrivateMessage from another member,
+// or a PublicMessage from outside the group (an external sender's or a new
+// member's proposal, an external commit): application data is returned,
+// proposals are cached, commits advance the epoch. On error the group is
+// unchanged.
 func (g *Group) Process(msg *MLSMessage) (*Received, error) {
 	if g.staged != nil {
 		return nil, errors.New("a staged commit is pending: apply or discard it first")
+	}
+	if g.reinit != nil {
+		return nil, fmt.Errorf("%w: %w", g.reinitErr(), ErrRejected)
 	}
 	var (
 		c    *FramedContent
@@ -326,17 +348,10 @@ func (g *Group) Process(msg *MLSMessage) (*Received, error) {
 		if c.ContentType == ContentApplication {
 			return nil, rejectf("application data in a PublicMessage")
 		}
-		switch c.Sender.Type {
-		case SenderMember:
+		if c.Sender.Type == SenderMember {
 			if err := pm.VerifyMembershipTag(g.suite, ep.secrets.Membership, ep.gcBytes); err != nil {
-				return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+				return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 			}
-		case SenderNewMemberCommit:
-			if c.ContentType != ContentCommit {
-				return nil, rejectf("new_member_commit sender with content type %d", c.ContentType)
-			}
-		default:
-			return nil, rejectf("sender type %d is not supported", c.Sender.Type)
 		}
 	case WirePrivateMessage:
 		pm := msg.Private
@@ -349,7 +364,7 @@ func (g *Group) Process(msg *MLSMessage) (*Received, error) {
 			return nil, err
 		}
 		if c, auth, err = pm.Open(g.suite, keys); err != nil {
-			return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+			return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 		}
 	default:
 		return nil, rejectf("wire format %d does not carry group content", msg.WireFormat)
@@ -357,25 +372,12 @@ func (g *Group) Process(msg *MLSMessage) (*Received, error) {
 	if c.Sender.Type == SenderMember && c.Sender.Index == uint32(g.view.Leaf) {
 		return nil, rejectf("message from this member's own leaf %d", c.Sender.Index)
 	}
-	// Signature (Section 6.1): a member's key from the tree (for a retained
-	// past epoch, the key its leaf holds now); a new member's from the
-	// LeafNode it brings.
-	var sigPub []byte
-	switch c.Sender.Type {
-	case SenderMember:
-		leaf := g.tree.Leaf(tm.LeafIndex(c.Sender.Index))
-		if leaf == nil {
-			return nil, rejectf("sender leaf %d is blank", c.Sender.Index)
-		}
-		sigPub = leaf.SignatureKey
-	case SenderNewMemberCommit:
-		if c.Commit == nil || c.Commit.Path == nil {
-			return nil, rejectf("external commit without a path")
-		}
-		sigPub = c.Commit.Path.LeafNode.SignatureKey
+	sigPub, err := g.signerKey(c)
+	if err != nil {
+		return nil, err
 	}
 	if err := VerifyContent(g.suite, sigPub, msg.WireFormat, c, auth, ep.gcBytes); err != nil {
-		return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+		return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 	}
 
 	r := &Received{ContentType: c.ContentType, Sender: c.Sender}
@@ -481,4 +483,5 @@ func (g *Group) advance(next *epoch) {
 	}
 	g.cur = next
 	g.proposals = g.proposals[:0]
+	g.reinitFrom = nil // used by the initial Commit only
 }

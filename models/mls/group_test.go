@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"cgkalab/models/extension"
 	rt "cgkalab/models/ratchettree"
 	"cgkalab/models/suite"
 	tm "cgkalab/models/treemath"
@@ -29,14 +30,17 @@ type fleet struct {
 	n       int
 }
 
-func newFleet(t *testing.T, id suite.ID) *fleet {
+func newFleet(t *testing.T, id suite.ID) *fleet { return newFleetWith(t, id, nil) }
+
+// newFleetWith creates a one-member group whose GroupContext carries exts.
+func newFleetWith(t *testing.T, id suite.ID, exts []extension.Extension) *fleet {
 	s, err := suite.ByID(id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := &fleet{t: t, s: s, rand: testRand(uint64(id) + 100), members: map[tm.LeafIndex]*Group{}}
 	kp := f.keyPackage()
-	g, err := NewGroup(s, []byte("group"), kp, nil, Config{RetainEpochs: 1}, f.rand)
+	g, err := NewGroup(s, []byte("group"), kp, exts, Config{RetainEpochs: 1}, f.rand)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +98,39 @@ func (f *fleet) commit(c tm.LeafIndex, opts CommitOptions, joiners []*KeyPackage
 	}
 	f.agree()
 	return st.Outcome
+}
+
+// grow has member 0 add k members in one commit.
+func (f *fleet) grow(k int) {
+	f.t.Helper()
+	var adds []*Proposal
+	var joiners []*KeyPackageBundle
+	for range k {
+		kp := f.keyPackage()
+		joiners = append(joiners, kp)
+		adds = append(adds, &Proposal{Type: ProposalAdd, Add: kp.KeyPackage})
+	}
+	f.commit(0, CommitOptions{Inline: adds, RatchetTreeInWelcome: true}, joiners)
+}
+
+// deliver has every member but the sender process msg, after an encoding
+// round trip, and returns what the last one received.
+func (f *fleet) deliver(msg *MLSMessage, sender tm.LeafIndex) *Received {
+	f.t.Helper()
+	var last *Received
+	for l, m := range f.members {
+		if l == sender {
+			continue
+		}
+		parsed, err := ParseMLSMessage(msg.Bytes())
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		if last, err = m.Process(parsed); err != nil {
+			f.t.Fatalf("member %d: %v", l, err)
+		}
+	}
+	return last
 }
 
 func (f *fleet) agree() {

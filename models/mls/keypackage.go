@@ -99,11 +99,11 @@ func (k *KeyPackage) Validate(s *suite.Suite, now uint64) error {
 		return fmt.Errorf("cipher suite %#04x in a %#04x group: %w", uint16(k.CipherSuite), uint16(s.ID), ErrInvalidKeyPackage)
 	}
 	if err := s.VerifyWithLabel(k.LeafNode.SignatureKey, "KeyPackageTBS", encode(k.marshalTBS), k.Signature); err != nil {
-		return fmt.Errorf("signature: %v: %w", err, ErrInvalidKeyPackage)
+		return fmt.Errorf("signature: %w: %w", err, ErrInvalidKeyPackage)
 	}
 	t := rt.New(s)
 	if err := t.ValidateLeaf(k.LeafNode, 0, rt.SourceKeyPackage, &rt.LeafPolicy{Now: now}); err != nil {
-		return fmt.Errorf("%v: %w", err, ErrInvalidKeyPackage)
+		return fmt.Errorf("%w: %w", err, ErrInvalidKeyPackage)
 	}
 	if bytes.Equal(k.InitKey, k.LeafNode.EncryptionKey) {
 		return fmt.Errorf("init_key equals the leaf's encryption_key: %w", ErrInvalidKeyPackage)

@@ -40,6 +40,7 @@ type Stage struct {
 	sigKey     *suite.SignaturePrivateKey
 	pending    map[string]*suite.HPKEPrivateKey
 	removed    bool
+	reinit     *ReInit
 }
 
 // Stage starts a stage.
@@ -47,7 +48,8 @@ func (g *Group) Stage() *Stage {
 	g.tree.Begin()
 	g.deferErase = true
 	return &Stage{cur: g.cur, past: slices.Clone(g.past), resumption: slices.Clone(g.resumption),
-		proposals: slices.Clone(g.proposals), view: g.view, sigKey: g.sigKey, pending: g.pendingLeaves, removed: g.removed}
+		proposals: slices.Clone(g.proposals), view: g.view, sigKey: g.sigKey, pending: g.pendingLeaves, removed: g.removed,
+		reinit: g.reinit}
 }
 
 // Unstage ends a stage, keeping its changes or restoring the state saved
@@ -65,7 +67,7 @@ func (g *Group) Unstage(s *Stage, keep bool) {
 	g.tree.Rollback()
 	g.toErase = g.toErase[:0]
 	g.cur, g.past, g.resumption, g.proposals = s.cur, s.past, s.resumption, s.proposals
-	g.view, g.sigKey, g.pendingLeaves, g.removed = s.view, s.sigKey, s.pending, s.removed
+	g.view, g.sigKey, g.pendingLeaves, g.removed, g.reinit = s.view, s.sigKey, s.pending, s.removed, s.reinit
 }
 
 // View returns the committer's private view as it will be once the commit

@@ -27,7 +27,7 @@ func signGroupInfo(s *suite.Suite, gi *GroupInfo, key *suite.SignaturePrivateKey
 // Section 12.4.3). A bad signature wraps ErrRejected.
 func (g *GroupInfo) Verify(s *suite.Suite, signerPub []byte) error {
 	if err := s.VerifyWithLabel(signerPub, "GroupInfoTBS", encode(g.marshalTBS), g.Signature); err != nil {
-		return fmt.Errorf("GroupInfo: %v: %w", err, ErrRejected)
+		return fmt.Errorf("GroupInfo: %w: %w", err, ErrRejected)
 	}
 	return nil
 }
@@ -135,11 +135,11 @@ func (w *Welcome) DecryptGroupSecrets(s *suite.Suite, kp *KeyPackage, initKey *s
 	}
 	gsBytes, err := s.DecryptWithLabel(initKey, "Welcome", w.EncryptedGroupInfo, egs.Secrets.KEMOutput, egs.Secrets.Ciphertext)
 	if err != nil {
-		return nil, fmt.Errorf("group secrets: %v: %w", err, ErrRejected)
+		return nil, fmt.Errorf("group secrets: %w: %w", err, ErrRejected)
 	}
 	gs := new(GroupSecrets)
 	if err := decode(gsBytes, "GroupSecrets", gs.Unmarshal); err != nil {
-		return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+		return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 	}
 	return gs, nil
 }
@@ -152,7 +152,7 @@ func (w *Welcome) DecryptGroupSecrets(s *suite.Suite, kp *KeyPackage, initKey *s
 func (w *Welcome) DecryptGroupInfo(s *suite.Suite, joiner keyschedule.JoinerSecret, psk keyschedule.PSKSecret) (*GroupInfo, error) {
 	ws, err := joiner.WelcomeSecret(s, psk)
 	if err != nil {
-		return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+		return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 	}
 	key, nonce, err := ws.KeyNonce(s)
 	if err != nil {
@@ -160,11 +160,11 @@ func (w *Welcome) DecryptGroupInfo(s *suite.Suite, joiner keyschedule.JoinerSecr
 	}
 	giBytes, err := s.Open(key, nonce, nil, w.EncryptedGroupInfo)
 	if err != nil {
-		return nil, fmt.Errorf("GroupInfo: %v: %w", err, ErrRejected)
+		return nil, fmt.Errorf("GroupInfo: %w: %w", err, ErrRejected)
 	}
 	gi := new(GroupInfo)
 	if err := decode(giBytes, "GroupInfo", gi.Unmarshal); err != nil {
-		return nil, fmt.Errorf("%v: %w", err, ErrRejected)
+		return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 	}
 	if gi.GroupContext.CipherSuite != s.ID {
 		return nil, rejectf("GroupInfo suite %#04x", uint16(gi.GroupContext.CipherSuite))
@@ -176,38 +176,82 @@ func (w *Welcome) DecryptGroupInfo(s *suite.Suite, joiner keyschedule.JoinerSecr
 // 12.4.3.1). tree is the group's ratchet tree, or nil when the GroupInfo
 // carries it; Join takes ownership of it.
 func Join(s *suite.Suite, w *Welcome, kp *KeyPackageBundle, tree *rt.Tree, cfg Config) (*Group, error) {
+	g, _, err := join(s, w, kp, tree, cfg, nil)
+	return g, err
+}
+
+// resumptionLookup returns the resumption PSK a Welcome names, if the
+// joiner holds it.
+type resumptionLookup func(id *keyschedule.PreSharedKeyID) ([]byte, bool)
+
+// welcomePSKs looks up the PSKs a Welcome's GroupSecrets name (RFC 9420,
+// Section 12.4.3.1): external ones in cfg, resumption ones through
+// resume; a resumption PSK of usage reinit or branch must be the only one
+// of those usages. reinitOrBranch reports whether there is one.
+func welcomePSKs(ids []keyschedule.PreSharedKeyID, cfg Config, resume resumptionLookup) (psks []keyschedule.PSK, reinitOrBranch bool, err error) {
+	for _, id := range ids {
+		var secret []byte
+		ok := false
+		switch id.Type {
+		case keyschedule.PSKTypeExternal:
+			secret, ok = cfg.ExternalPSKs[string(id.ID)]
+		case keyschedule.PSKTypeResumption:
+			if id.Usage == keyschedule.ResumptionReInit || id.Usage == keyschedule.ResumptionBranch {
+				if reinitOrBranch {
+					return nil, false, rejectf("Welcome names two reinit or branch resumption PSKs")
+				}
+				reinitOrBranch = true
+			}
+			if resume != nil {
+				secret, ok = resume(&id)
+			}
+		}
+		if !ok {
+			return nil, false, rejectf("Welcome needs a PSK this client does not hold (type %d, id %x, group %x, epoch %d)", id.Type, id.ID, id.GroupID, id.Epoch)
+		}
+		psks = append(psks, keyschedule.PSK{ID: id, Secret: secret})
+	}
+	return psks, reinitOrBranch, nil
+}
+
+// join is Join with resumption PSKs looked up through resume (nil when the
+// joiner holds none); it also returns the GroupInfo for checks of its
+// caller's own.
+func join(s *suite.Suite, w *Welcome, kp *KeyPackageBundle, tree *rt.Tree, cfg Config, resume resumptionLookup) (*Group, *GroupInfo, error) {
 	if cfg.SecretTree == (keyschedule.SecretTreeConfig{}) {
 		cfg.SecretTree = keyschedule.DefaultSecretTreeConfig()
 	}
 	gs, err := w.DecryptGroupSecrets(s, kp.KeyPackage, kp.InitKey)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	joiner := keyschedule.JoinerSecret(gs.JoinerSecret)
-	var psks []keyschedule.PSK
-	for _, id := range gs.PSKs {
-		secret, ok := cfg.ExternalPSKs[string(id.ID)]
-		if id.Type != keyschedule.PSKTypeExternal || !ok {
-			return nil, rejectf("Welcome needs a PSK this client does not hold (type %d, id %x)", id.Type, id.ID)
-		}
-		psks = append(psks, keyschedule.PSK{ID: id, Secret: secret})
+	psks, reinitOrBranch, err := welcomePSKs(gs.PSKs, cfg, resume)
+	if err != nil {
+		return nil, nil, err
 	}
 	psk, err := keyschedule.NewPSKSecret(s, psks)
 	if err != nil {
-		return nil, err
+		return nil, nil, fmt.Errorf("%w: %w", err, ErrRejected)
 	}
 	gi, err := w.DecryptGroupInfo(s, joiner, psk)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if reinitOrBranch && gi.GroupContext.Epoch != 1 {
+		return nil, nil, rejectf("a Welcome with a reinit or branch PSK is for epoch %d, want 1", gi.GroupContext.Epoch)
+	}
+	if err := checkExtensions(gi.GroupContext.Extensions); err != nil {
+		return nil, nil, fmt.Errorf("GroupContext: %w: %w", err, ErrRejected)
 	}
 	if tree, err = treeFor(s, gi, tree); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := verifyGroupInfo(s, gi, tree); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := checkJoinTree(s, gi, tree, cfg); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mine := kp.KeyPackage.LeafNode.Bytes()
 	me := tm.LeafIndex(0)
@@ -219,7 +263,7 @@ func Join(s *suite.Suite, w *Welcome, kp *KeyPackageBundle, tree *rt.Tree, cfg C
 		}
 	}
 	if !found {
-		return nil, rejectf("the tree holds no leaf equal to the KeyPackage's")
+		return nil, nil, rejectf("the tree holds no leaf equal to the KeyPackage's")
 	}
 	view := treekem.NewPrivateView(s, me, kp.LeafKey)
 	if gs.PathSecret != nil {
@@ -231,26 +275,26 @@ func Join(s *suite.Suite, w *Welcome, kp *KeyPackageBundle, tree *rt.Tree, cfg C
 			i++
 		}
 		if i == len(path) {
-			return nil, rejectf("common ancestor %d of joiner and signer is not on the signer's filtered direct path", lca)
+			return nil, nil, rejectf("common ancestor %d of joiner and signer is not on the signer's filtered direct path", lca)
 		}
 		if _, _, err := view.AdoptPathSecret(tree, path[i:], gs.PathSecret); err != nil {
-			return nil, fmt.Errorf("path secret: %v: %w", err, ErrRejected)
+			return nil, nil, fmt.Errorf("path secret: %w: %w", err, ErrRejected)
 		}
 	}
 	secrets, err := keyschedule.DeriveFromJoiner(s, joiner, psk, &gi.GroupContext)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := secrets.Confirmation.Verify(s, gi.GroupContext.ConfirmedTranscriptHash, gi.ConfirmationTag); err != nil {
-		return nil, fmt.Errorf("GroupInfo confirmation tag: %v: %w", err, ErrRejected)
+		return nil, nil, fmt.Errorf("GroupInfo confirmation tag: %w: %w", err, ErrRejected)
 	}
 	ep, err := newEpoch(s, gi.GroupContext, secrets,
 		keyschedule.InterimTranscriptHash(s, gi.GroupContext.ConfirmedTranscriptHash, gi.ConfirmationTag), tree.LeafCount(), cfg.SecretTree)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return &Group{suite: s, cfg: cfg, tree: tree, view: view, sigKey: kp.SigKey, cur: ep,
-		pendingLeaves: map[string]*suite.HPKEPrivateKey{}}, nil
+		pendingLeaves: map[string]*suite.HPKEPrivateKey{}}, gi, nil
 }
 
 // treeFor returns the supplied tree, or the one in the GroupInfo's
@@ -263,7 +307,7 @@ func treeFor(s *suite.Suite, gi *GroupInfo, tree *rt.Tree) (*rt.Tree, error) {
 			}
 			t, err := rt.Unmarshal(s, e.Data)
 			if err != nil {
-				return nil, fmt.Errorf("ratchet_tree extension: %v: %w", err, ErrRejected)
+				return nil, fmt.Errorf("ratchet_tree extension: %w: %w", err, ErrRejected)
 			}
 			return t, nil
 		}
@@ -281,7 +325,7 @@ func checkJoinTree(s *suite.Suite, gi *GroupInfo, tree *rt.Tree, cfg Config) err
 		return rejectf("ratchet tree hash does not match the GroupContext")
 	}
 	if err := tree.Validate(&rt.LeafPolicy{GroupID: gi.GroupContext.GroupID, Now: cfg.Now}); err != nil {
-		return fmt.Errorf("%v: %w", err, ErrRejected)
+		return fmt.Errorf("%w: %w", err, ErrRejected)
 	}
 	return nil
 }
@@ -309,7 +353,7 @@ func ExternalJoin(s *suite.Suite, gi *GroupInfo, tree *rt.Tree, kp *KeyPackageBu
 	for _, e := range gi.Extensions {
 		if e.Type == extension.ExternalPub {
 			if err := decode(e.Data, "ExternalPub", func(r *wire.Reader) { extPub = r.OpaqueCopy() }); err != nil {
-				return nil, nil, nil, fmt.Errorf("%v: %w", err, ErrRejected)
+				return nil, nil, nil, fmt.Errorf("%w: %w", err, ErrRejected)
 			}
 		}
 	}
@@ -330,6 +374,9 @@ func ExternalJoin(s *suite.Suite, gi *GroupInfo, tree *rt.Tree, kp *KeyPackageBu
 		proposals = append(proposals, ProposalOrRef{Proposal: &Proposal{Type: ProposalRemove, Remove: uint32(*resync)}})
 		out.Removed = []tm.LeafIndex{*resync}
 		out.Proposals++
+	}
+	if err := tree.CheckLeafKeys(kp.KeyPackage.LeafNode, rt.NoLeaf); err != nil {
+		return nil, nil, nil, fmt.Errorf("external join: %w", err)
 	}
 	me := tree.Add(kp.KeyPackage.LeafNode)
 	out.Committer = me

@@ -79,6 +79,7 @@ type Group struct {
 	pending   int                 // proposals waiting for a commit
 	pendingBy protocol.MemberID   // who proposed last, for committer: self
 	outs      []*protocol.Outcome // the outcomes of the intent being applied
+	observe   Observer            // hooks.go
 }
 
 // New creates an empty simulated group; OpCreate populates it.
@@ -304,6 +305,7 @@ func (g *Group) broadcast(from protocol.MemberID, encoded []byte, out *protocol.
 			out.Receiver.Verify++
 			out.Receiver.AEAD++
 		}
+		g.observed(id, r)
 	}
 	averageReceiver(out, nanos)
 	return nil
@@ -622,14 +624,14 @@ func (g *Group) welcome(actor protocol.MemberID, st *mls.StagedCommit, out *prot
 	return nil
 }
 
-// send has the actor send an application message; in full mode every
-// online member decrypts it, in sampled mode one receiver does (the shared
-// secret tree deletes a key once used).
-func (g *Group) send(actor protocol.MemberID, size int) (*protocol.Outcome, error) {
+// send has the actor send an application message with the given content;
+// in full mode every online member decrypts it, in sampled mode one
+// receiver does (the shared secret tree deletes a key once used).
+func (g *Group) send(actor protocol.MemberID, content []byte) (*protocol.Outcome, error) {
 	m := g.members[actor]
 	grp := g.actAs(m)
 	t0 := g.now()
-	msg, err := grp.SendApplication(make([]byte, size), nil, g.env.Rand)
+	msg, err := grp.SendApplication(content, nil, g.env.Rand)
 	out := &protocol.Outcome{Label: "send", Actor: actor, SenderNanos: g.now() - t0, Sender: protocol.Ops{Sign: 1, AEAD: 2},
 		Security: &protocol.Security{Protected: []protocol.Secret{epochSecret(g.Epoch())}}}
 	if err != nil {
@@ -651,10 +653,12 @@ func (g *Group) send(actor protocol.MemberID, size int) (*protocol.Outcome, erro
 			}
 			g.canon.AssumeMember(g.view(r), r.sigKey, maps.Clone(r.pending))
 			t0 := g.now()
-			if _, err := g.canon.Process(pm); err != nil {
+			rec, err := g.canon.Process(pm)
+			if err != nil {
 				return nil, fmt.Errorf("sampled member %d decrypting a message from %d: %w", id, actor, err)
 			}
 			out.ReceiverNanos = g.now() - t0
+			g.observed(id, rec)
 			out.Processed, out.Receiver = 1, protocol.Ops{Verify: 1, AEAD: 2}
 		}
 	}
@@ -669,7 +673,7 @@ func (g *Group) sync(actor protocol.MemberID) (*protocol.Outcome, error) {
 	out := &protocol.Outcome{Label: "sync", Actor: actor}
 	if !g.full {
 		m.stale = nil
-		out.Epoch = g.Epoch()
+		out.Unsimulated = true
 		return out, nil
 	}
 	t0 := g.now()
@@ -682,6 +686,7 @@ func (g *Group) sync(actor protocol.MemberID) (*protocol.Outcome, error) {
 			out.Sender.Add(r.Outcome.Ops)
 		}
 		out.Processed++
+		g.observed(actor, r)
 	}
 	out.SenderNanos = g.now() - t0
 	m.backlog = nil

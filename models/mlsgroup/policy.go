@@ -49,7 +49,7 @@ func (g *Group) apply(in protocol.Intent) error {
 		}
 		return g.proposeThenPolicy(in, "update")
 	case protocol.Send:
-		return g.record(g.send(in.Actor, in.Size))
+		return g.record(g.send(in.Actor, make([]byte, in.Size)))
 	case protocol.Sync:
 		return g.record(g.sync(in.Actor))
 	case protocol.Offline:
@@ -168,7 +168,7 @@ func (g *Group) committer(proposer protocol.MemberID) (protocol.MemberID, bool) 
 			return admins[g.env.Choose.IntN(len(admins))], true
 		}
 	}
-	return protocol.RandomOnline(g.env.Members(), g.env.Online, g.env.Choose)
+	return g.env.RandomActor(g.env.Choose)
 }
 
 // commitBy has member c commit what is pending, with a path if forcePath

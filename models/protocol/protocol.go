@@ -154,6 +154,10 @@ type Outcome struct {
 	// Sequenced reports that the operation took the group to a new epoch
 	// through the delivery service's sequencer (an accepted commit).
 	Sequenced bool
+	// Unsimulated reports that the fidelity mode did not perform this
+	// operation's cryptographic work (a sampled member catching up follows
+	// the shared state): its operation counts and CPU are absent, not zero.
+	Unsimulated bool
 	// SenderNanos and ReceiverNanos are the measured time of the actor's
 	// real operations and of one receiver's (mean over Processed), when
 	// the environment supplies a clock; zero otherwise.
@@ -247,6 +251,10 @@ type Env struct {
 	// Choose is the simulator's stream for choosing who acts; a protocol
 	// that chooses actors itself (an MLS committer) draws from it.
 	Choose *rand.Rand
+	// Actor, if set, chooses an online member with rng the way the
+	// workload chooses who acts (uniformly, or by activity weight); nil
+	// means uniformly (RandomOnline over Members).
+	Actor func(rng *rand.Rand) (MemberID, bool)
 	// Sequencer orders handshake messages that need an epoch; nil allows
 	// every claim.
 	Sequencer Sequencer
@@ -279,6 +287,14 @@ const (
 
 // Claim asks env's sequencer for an epoch; without one every claim wins.
 func (env *Env) Claim() bool { return env.Sequencer == nil || env.Sequencer.Claim() }
+
+// RandomActor chooses an online member as the workload would.
+func (env *Env) RandomActor(rng *rand.Rand) (MemberID, bool) {
+	if env.Actor != nil {
+		return env.Actor(rng)
+	}
+	return RandomOnline(env.Members(), env.Online, rng)
+}
 
 // Now reads env's clock, or returns 0 without one.
 func (env *Env) Now() int64 {

@@ -91,3 +91,13 @@ type Knowledge struct {
 type Compromiser interface {
 	Compromise(m MemberID) (Knowledge, error)
 }
+
+// Service stands for a service outside the group that holds secrets of
+// its own (a key backup), in compromise records.
+const Service = ^MemberID(0)
+
+// ServiceCompromiser is implemented by groups whose design includes such
+// a service: a compromise of it reveals what it holds.
+type ServiceCompromiser interface {
+	CompromiseService() (Knowledge, error)
+}

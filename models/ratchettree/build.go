@@ -40,21 +40,23 @@ func BuildFromLeaves(s *suite.Suite, leaves []*LeafNode, want LeafNodeSource, po
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrInvalidTree, err)
+			return nil, fmt.Errorf("%w: %w", ErrInvalidTree, err)
 		}
 	}
-	enc := make(map[string]int, len(leaves))
-	sig := make(map[string]int, len(leaves))
+	// The key indexes are sized once and checked as they fill.
+	t.encKeys.rebuild(len(leaves))
+	t.sigKeys.rebuild(len(leaves))
 	for i, n := range leaves {
-		if j, dup := enc[string(n.EncryptionKey)]; dup {
-			return nil, fmt.Errorf("leaves %d and %d share an encryption key: %w", j, i, ErrInvalidTree)
+		l := tm.LeafIndex(i)
+		if x, dup := t.encKeys.find(n.EncryptionKey, noPosition); dup {
+			return nil, fmt.Errorf("leaves %d and %d share an encryption key: %w: %w", x/2, i, ErrInvalidTree, ErrDuplicateKey)
 		}
-		enc[string(n.EncryptionKey)] = i
-		if j, dup := sig[string(n.SignatureKey)]; dup {
-			return nil, fmt.Errorf("leaves %d and %d share a signature key: %w", j, i, ErrInvalidTree)
+		if j, dup := t.sigKeys.find(n.SignatureKey, noPosition); dup {
+			return nil, fmt.Errorf("leaves %d and %d share a signature key: %w: %w", j, i, ErrInvalidTree, ErrDuplicateKey)
 		}
-		sig[string(n.SignatureKey)] = i
 		t.leaves[i] = n
+		t.encKeys.insert(n.EncryptionKey, uint32(l.Node()))
+		t.sigKeys.insert(n.SignatureKey, uint32(l))
 	}
 	// Counts bottom-up in one pass instead of a path walk per leaf.
 	clear(t.filled)

@@ -9,8 +9,10 @@
 // The tree is a flat array in the layout of Appendix C. Tree hashes are
 // cached per node and recomputed only along paths that changed; the count
 // of non-blank nodes under each node is kept so that the filtered direct
-// path needs no resolution walk. Private keys are not held here: a member's
-// private view lives beside the shared public tree (package treekem).
+// path needs no resolution walk; an index of the encryption and signature
+// keys makes every key uniqueness check a hash lookup (Section 16.7).
+// Private keys are not held here: a member's private view lives beside the
+// shared public tree (package treekem).
 package ratchettree
 
 import (
@@ -37,6 +39,12 @@ type Credential struct {
 	Identity     []byte   // basic
 	Certificates [][]byte // x509, end-entity first
 }
+
+// Marshal writes the Credential encoding.
+func (c *Credential) Marshal(b *wire.Builder) { c.marshal(b) }
+
+// Unmarshal reads a Credential.
+func (c *Credential) Unmarshal(r *wire.Reader) { c.unmarshal(r) }
 
 func (c *Credential) marshal(b *wire.Builder) {
 	b.U16(c.Type)

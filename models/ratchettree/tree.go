@@ -31,6 +31,10 @@ type Tree struct {
 
 	firstBlank tm.LeafIndex // no blank leaf lies left of this index
 
+	// encKeys finds the nodes holding an encryption key, sigKeys the
+	// leaves holding a signature key (RFC 9420, Section 16.7).
+	encKeys, sigKeys keyIndex
+
 	// journal records what changed since Begin, so a staged commit can be
 	// rolled back without copying the tree.
 	journal []change
@@ -54,11 +58,27 @@ type change struct {
 // ErrInvalidTree is wrapped by errors about a tree's structure or contents.
 var ErrInvalidTree = errors.New("invalid ratchet tree")
 
+// ErrDuplicateKey is wrapped by every finding of an encryption or
+// signature key held twice (RFC 9420, Section 16.7).
+var ErrDuplicateKey = errors.New("public key already in the tree")
+
 // New returns a tree of one blank leaf.
 func New(s *suite.Suite) *Tree {
 	t := &Tree{suite: s}
+	t.indexKeys()
 	t.resize(1)
 	return t
+}
+
+// indexKeys points the key indexes at t.
+func (t *Tree) indexKeys() {
+	enc := func(x uint32) []byte { return t.EncryptionKey(tm.NodeIndex(x)) }
+	sig := func(l uint32) []byte { return t.leaves[l].SignatureKey }
+	if t.encKeys.keyAt == nil {
+		t.encKeys, t.sigKeys = newKeyIndex(enc), newKeyIndex(sig)
+		return
+	}
+	t.encKeys, t.sigKeys = t.encKeys.clone(enc), t.sigKeys.clone(sig)
 }
 
 // Suite returns the tree's cipher suite.
@@ -132,6 +152,14 @@ func (t *Tree) resize(n tm.LeafCount) {
 	if len(t.marks) > 0 {
 		t.journal = append(t.journal, change{n: t.n})
 	}
+	if n < t.n {
+		// Only blank halves are dropped (Truncate, or a Rollback that has
+		// already blanked what the growth added), so the key indexes hold
+		// nothing of them.
+		if r, _ := tm.Right(t.Root()); t.filled[r] != 0 {
+			panic("ratchettree: shrinking over non-blank nodes")
+		}
+	}
 	w := int(n.Width())
 	nh := t.suite.Nh()
 	old := len(t.filled)
@@ -189,7 +217,28 @@ func (t *Tree) SetLeaf(l tm.LeafIndex, n *LeafNode) {
 	if len(t.marks) > 0 {
 		t.journal = append(t.journal, change{x: l.Node(), leaf: old})
 	}
+	// The old entries leave the key indexes before the node changes and the
+	// new ones enter after, so a rebuild on insertion reads a tree that
+	// agrees with every entry it holds.
+	sameEnc := old != nil && n != nil && string(old.EncryptionKey) == string(n.EncryptionKey)
+	sameSig := old != nil && n != nil && string(old.SignatureKey) == string(n.SignatureKey)
+	if old != nil {
+		if !sameEnc {
+			t.encKeys.remove(old.EncryptionKey, uint32(l.Node()))
+		}
+		if !sameSig {
+			t.sigKeys.remove(old.SignatureKey, uint32(l))
+		}
+	}
 	t.leaves[l] = n
+	if n != nil {
+		if !sameEnc {
+			t.encKeys.insert(n.EncryptionKey, uint32(l.Node()))
+		}
+		if !sameSig {
+			t.sigKeys.insert(n.SignatureKey, uint32(l))
+		}
+	}
 	delta := 0
 	switch {
 	case old == nil && n != nil:
@@ -209,7 +258,14 @@ func (t *Tree) SetParent(x tm.NodeIndex, p *ParentNode) {
 	if len(t.marks) > 0 {
 		t.journal = append(t.journal, change{x: x, parent: old})
 	}
+	same := old != nil && p != nil && string(old.EncryptionKey) == string(p.EncryptionKey)
+	if old != nil && !same {
+		t.encKeys.remove(old.EncryptionKey, uint32(x))
+	}
 	t.parents[x/2] = p
+	if p != nil && !same {
+		t.encKeys.insert(p.EncryptionKey, uint32(x))
+	}
 	delta := 0
 	switch {
 	case old == nil && p != nil:
@@ -468,5 +524,6 @@ func (t *Tree) Clone() *Tree {
 	c.ressize = slices.Clone(t.ressize)
 	c.hashes = slices.Clone(t.hashes)
 	c.hashOK = slices.Clone(t.hashOK)
+	c.indexKeys()
 	return &c
 }

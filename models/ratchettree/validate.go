@@ -65,6 +65,56 @@ func (t *Tree) ValidateLeaf(n *LeafNode, l tm.LeafIndex, want LeafNodeSource, po
 	return nil
 }
 
+// NoNode and NoLeaf are indices no tree has, for the except argument of
+// the key lookups below when every node or leaf is to be searched.
+const (
+	NoNode tm.NodeIndex = noPosition
+	NoLeaf tm.LeafIndex = noPosition
+)
+
+// FindEncryptionKey returns a node other than except whose encryption key
+// is key, in O(1) expected time (RFC 9420, Section 16.7).
+func (t *Tree) FindEncryptionKey(key []byte, except tm.NodeIndex) (tm.NodeIndex, bool) {
+	x, ok := t.encKeys.find(key, uint32(except))
+	return tm.NodeIndex(x), ok
+}
+
+// FindSignatureKey returns a leaf other than except whose signature key is
+// key, in O(1) expected time (RFC 9420, Section 16.7).
+func (t *Tree) FindSignatureKey(key []byte, except tm.LeafIndex) (tm.LeafIndex, bool) {
+	l, ok := t.sigKeys.find(key, uint32(except))
+	return tm.LeafIndex(l), ok
+}
+
+// CheckLeafKeys checks the uniqueness rule of leaf validation (RFC 9420,
+// Section 7.3) for n about to take leaf l (NoLeaf for a leaf not yet
+// placed): its encryption key is held by no node and its signature key by
+// no leaf, other than l. Whether n may keep l's current encryption key is
+// the caller's rule (an Update and a Commit's path must change it).
+func (t *Tree) CheckLeafKeys(n *LeafNode, l tm.LeafIndex) error {
+	except := NoNode
+	if l != NoLeaf {
+		except = l.Node()
+	}
+	if x, dup := t.FindEncryptionKey(n.EncryptionKey, except); dup {
+		return fmt.Errorf("leaf %s: encryption key is already held by node %d: %w", leafName(l), x, ErrDuplicateKey)
+	}
+	if m, dup := t.FindSignatureKey(n.SignatureKey, l); dup {
+		return fmt.Errorf("leaf %s: signature key is already held by leaf %d: %w", leafName(l), m, ErrDuplicateKey)
+	}
+	return nil
+}
+
+func leafName(l tm.LeafIndex) string {
+	if l == NoLeaf {
+		return "to be added"
+	}
+	return fmt.Sprint(uint32(l))
+}
+
+// KeyIndexBytes returns the memory the tree's key indexes hold.
+func (t *Tree) KeyIndexBytes() int { return t.encKeys.bytes() + t.sigKeys.bytes() }
+
 // Validate performs the ratchet tree checks of a joiner (RFC 9420, Section
 // 12.4.3.1) except the tree hash comparison, which needs the GroupInfo:
 // every non-blank parent is parent-hash valid; every leaf is valid
@@ -76,8 +126,6 @@ func (t *Tree) Validate(pol *LeafPolicy) error {
 	if err := t.VerifyParentHashes(); err != nil {
 		return err
 	}
-	encKeys := make(map[string]tm.NodeIndex, 2*len(t.leaves))
-	sigKeys := make(map[string]tm.LeafIndex, len(t.leaves))
 	var credTypes []uint16
 	for i, n := range t.leaves {
 		if n == nil {
@@ -85,16 +133,11 @@ func (t *Tree) Validate(pol *LeafPolicy) error {
 		}
 		l := tm.LeafIndex(i)
 		if err := t.ValidateLeaf(n, l, n.Source, pol); err != nil {
-			return fmt.Errorf("%w: %v", ErrInvalidTree, err)
+			return fmt.Errorf("%w: %w", ErrInvalidTree, err)
 		}
-		if prev, dup := encKeys[string(n.EncryptionKey)]; dup {
-			return fmt.Errorf("leaf %d repeats the encryption key of node %d: %w", l, prev, ErrInvalidTree)
+		if err := t.CheckLeafKeys(n, l); err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalidTree, err)
 		}
-		encKeys[string(n.EncryptionKey)] = l.Node()
-		if prev, dup := sigKeys[string(n.SignatureKey)]; dup {
-			return fmt.Errorf("leaf %d repeats the signature key of leaf %d: %w", l, prev, ErrInvalidTree)
-		}
-		sigKeys[string(n.SignatureKey)] = l
 		if !slices.Contains(credTypes, n.Credential.Type) {
 			credTypes = append(credTypes, n.Credential.Type)
 		}
@@ -117,10 +160,9 @@ func (t *Tree) Validate(pol *LeafPolicy) error {
 			continue
 		}
 		x := tm.NodeIndex(2*i + 1)
-		if prev, dup := encKeys[string(p.EncryptionKey)]; dup {
-			return fmt.Errorf("parent node %d repeats the encryption key of node %d: %w", x, prev, ErrInvalidTree)
+		if prev, dup := t.FindEncryptionKey(p.EncryptionKey, x); dup {
+			return fmt.Errorf("parent node %d repeats the encryption key of node %d: %w: %w", x, prev, ErrInvalidTree, ErrDuplicateKey)
 		}
-		encKeys[string(p.EncryptionKey)] = x
 		for _, u := range p.UnmergedLeaves {
 			if t.Leaf(u) == nil {
 				return fmt.Errorf("parent node %d lists blank leaf %d as unmerged: %w", x, u, ErrInvalidTree)

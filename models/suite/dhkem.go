@@ -17,8 +17,12 @@ type dhKEM struct {
 	nsk     int     // Nsk
 	npk     int     // Npk = Nenc
 	bitmask byte    // RFC 9180, Section 7.1.3; 0 for the X curves
-	// newPrivate parses a scalar of Nsk bytes (DeserializePrivateKey).
+	// newPrivate parses a private key (DeserializePrivateKey).
 	newPrivate func(sk []byte) (dhPrivate, error)
+	// scalar is set for the NIST curves, whose private keys are integers
+	// that may arrive without their leading zero bytes (RFC 9180, Section
+	// 7.1.2); X25519 and X448 keys are byte strings of exactly Nsk bytes.
+	scalar *nistScalar
 }
 
 // dhPrivate is a DH private key that can compute DH(sk, pk).
@@ -52,7 +56,7 @@ func (k *dhKEM) deriveKeyPair(ikm []byte) (kemPrivateKey, error) {
 }
 
 func (k *dhKEM) parsePrivate(b []byte) (kemPrivateKey, error) {
-	if len(b) != k.nsk {
+	if k.scalar == nil && len(b) != k.nsk {
 		return nil, fmt.Errorf("private key is %d bytes, want %d", len(b), k.nsk)
 	}
 	priv, err := k.newPrivate(b)
@@ -173,8 +177,12 @@ type nistPrivate struct {
 	pk    []byte
 }
 
-func nistParser(curve ecdh.Curve) func([]byte) (dhPrivate, error) {
+func nistParser(curve ecdh.Curve, scalar nistScalar) func([]byte) (dhPrivate, error) {
 	return func(b []byte) (dhPrivate, error) {
+		b, err := scalar.fixed(b)
+		if err != nil {
+			return nil, err
+		}
 		sk, err := curve.NewPrivateKey(b)
 		if err != nil {
 			return nil, err
@@ -194,9 +202,9 @@ func (p *nistPrivate) dh(pub []byte) ([]byte, error) {
 
 // The DHKEMs of RFC 9180, Section 7.1.
 var (
-	dhkemP256   = &dhKEM{0x0010, sha256Alg, 32, 65, 0xff, nistParser(ecdh.P256())}
-	dhkemP384   = &dhKEM{0x0011, sha384Alg, 48, 97, 0xff, nistParser(ecdh.P384())}
-	dhkemP521   = &dhKEM{0x0012, sha512Alg, 66, 133, 0x01, nistParser(ecdh.P521())}
-	dhkemX25519 = &dhKEM{0x0020, sha256Alg, 32, 32, 0, newX25519Private}
-	dhkemX448   = &dhKEM{0x0021, sha512Alg, 56, 56, 0, newX448Private}
+	dhkemP256   = &dhKEM{0x0010, sha256Alg, 32, 65, 0xff, nistParser(ecdh.P256(), p256Scalar), &p256Scalar}
+	dhkemP384   = &dhKEM{0x0011, sha384Alg, 48, 97, 0xff, nistParser(ecdh.P384(), p384Scalar), &p384Scalar}
+	dhkemP521   = &dhKEM{0x0012, sha512Alg, 66, 133, 0x01, nistParser(ecdh.P521(), p521Scalar), &p521Scalar}
+	dhkemX25519 = &dhKEM{0x0020, sha256Alg, 32, 32, 0, newX25519Private, nil}
+	dhkemX448   = &dhKEM{0x0021, sha512Alg, 56, 56, 0, newX448Private, nil}
 )

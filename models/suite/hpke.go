@@ -186,7 +186,7 @@ func (s *Suite) setupBaseR(priv *HPKEPrivateKey, enc, info []byte) (recipient, e
 	}
 	r, err := priv.k.setupBaseR(s, enc, info)
 	if err != nil {
-		return nil, fmt.Errorf("HPKE decap: %v: %w", err, ErrDecrypt)
+		return nil, fmt.Errorf("HPKE decap: %w: %w", err, ErrDecrypt)
 	}
 	return r, nil
 }
@@ -281,7 +281,7 @@ func readRand(rand io.Reader, n int) ([]byte, error) {
 	}
 	b := make([]byte, n)
 	if _, err := io.ReadFull(rand, b); err != nil {
-		return nil, fmt.Errorf("%w: %v", errShortRand, err)
+		return nil, fmt.Errorf("%w: %w", errShortRand, err)
 	}
 	return b, nil
 }

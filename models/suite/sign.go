@@ -94,9 +94,13 @@ var ed448Signer = signer{
 // ecdsaSigner signs with deterministic ECDSA (RFC 6979, which crypto/ecdsa
 // uses when given no random source), so signature lengths and bytes are
 // reproducible.
-func ecdsaSigner(name string, curve elliptic.Curve, h crypto.Hash, hashAlg hashAlg) signer {
-	size := (curve.Params().BitSize + 7) / 8
+func ecdsaSigner(name string, curve elliptic.Curve, scalar nistScalar, h crypto.Hash, hashAlg hashAlg) signer {
+	size := scalar.size
 	parse := func(b []byte) (any, []byte, error) {
+		b, err := scalar.fixed(b)
+		if err != nil {
+			return nil, nil, err
+		}
 		k, err := ecdsa.ParseRawPrivateKey(curve, b)
 		if err != nil {
 			return nil, nil, err
@@ -131,7 +135,7 @@ func ecdsaSigner(name string, curve elliptic.Curve, h crypto.Hash, hashAlg hashA
 		verify: func(pub, msg, sig []byte) error {
 			k, err := ecdsa.ParseUncompressedPublicKey(curve, pub)
 			if err != nil {
-				return fmt.Errorf("%s public key: %v: %w", name, err, ErrSignature)
+				return fmt.Errorf("%s public key: %w: %w", name, err, ErrSignature)
 			}
 			if !ecdsa.VerifyASN1(k, hashAlg.sum(nil, msg), sig) {
 				return ErrSignature
@@ -142,9 +146,9 @@ func ecdsaSigner(name string, curve elliptic.Curve, h crypto.Hash, hashAlg hashA
 }
 
 var (
-	p256Signer = ecdsaSigner("ecdsa_secp256r1_sha256", elliptic.P256(), crypto.SHA256, sha256Alg)
-	p384Signer = ecdsaSigner("ecdsa_secp384r1_sha384", elliptic.P384(), crypto.SHA384, sha384Alg)
-	p521Signer = ecdsaSigner("ecdsa_secp521r1_sha512", elliptic.P521(), crypto.SHA512, sha512Alg)
+	p256Signer = ecdsaSigner("ecdsa_secp256r1_sha256", elliptic.P256(), p256Scalar, crypto.SHA256, sha256Alg)
+	p384Signer = ecdsaSigner("ecdsa_secp384r1_sha384", elliptic.P384(), p384Scalar, crypto.SHA384, sha384Alg)
+	p521Signer = ecdsaSigner("ecdsa_secp521r1_sha512", elliptic.P521(), p521Scalar, crypto.SHA512, sha512Alg)
 )
 
 // mldsaSigner is pure ML-DSA (FIPS 204, Algorithms 2 and 3) with an empty
@@ -182,7 +186,7 @@ func mldsaSigner(name string, scheme sign.Scheme) signer {
 		verify: func(pub, msg, sig []byte) error {
 			pk, err := scheme.UnmarshalBinaryPublicKey(pub)
 			if err != nil {
-				return fmt.Errorf("%s public key: %v: %w", scheme.Name(), err, ErrSignature)
+				return fmt.Errorf("%s public key: %w: %w", scheme.Name(), err, ErrSignature)
 			}
 			if !scheme.Verify(pk, msg, sig, nil) {
 				return ErrSignature

@@ -93,14 +93,23 @@ func (v *PrivateView) PreparePath(t *rt.Tree, groupID []byte, leaf *rt.LeafNode,
 	p.commit = s.DeriveSecret(secret, "path")
 	p.Ops.DeriveSecret++
 
+	n := leaf.Clone()
+	n.Source = rt.SourceCommit
+	n.EncryptionKey = leafKey.PublicKey()
+	// The sender checks its fresh keys as its receivers will (Section
+	// 12.4.2): a collision means a broken random source.
+	if _, dup := t.FindEncryptionKey(n.EncryptionKey, rt.NoNode); dup {
+		return nil, fmt.Errorf("treekem: fresh leaf key is already in the tree: %w", rt.ErrDuplicateKey)
+	}
+	if err := checkPathKeys(t, v.Leaf, n, p.pubs); err != nil {
+		return nil, fmt.Errorf("treekem: fresh path: %w", err)
+	}
+
 	// Merge into the public tree (Section 7.5 steps 1-3).
 	t.BlankPath(v.Leaf)
 	for i, x := range path {
 		t.SetParent(x, &rt.ParentNode{EncryptionKey: p.pubs[i]})
 	}
-	n := leaf.Clone()
-	n.Source = rt.SourceCommit
-	n.EncryptionKey = leafKey.PublicKey()
 	n.Lifetime = rt.Lifetime{}
 	n.ParentHash = t.SetPathParentHashes(v.Leaf)
 	if err := n.Sign(s, sigKey, groupID, v.Leaf); err != nil {

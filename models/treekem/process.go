@@ -15,9 +15,12 @@ var ErrInvalidPath = errors.New("invalid UpdatePath")
 
 // MergePath merges a received UpdatePath from sender into t (RFC 9420,
 // Section 7.5, "merges UpdatePath into the tree"): it checks the LeafNode's
-// source and signature and the path length, blanks the sender's direct
-// path, sets the new public keys, recomputes the parent hashes and checks
-// the one the leaf carries. On any error t is left as it was.
+// source and signature, the path length and that the path's keys are new
+// to t (checkPathKeys), blanks the sender's direct path, sets the new
+// public keys, recomputes the parent hashes and checks the one the leaf
+// carries. On any error t is left as it was. That a member's path changes
+// its leaf's encryption key is the caller's check: an external joiner's
+// leaf is placed in t before its path is merged.
 func MergePath(t *rt.Tree, sender tm.LeafIndex, up *UpdatePath, groupID []byte) (Ops, error) {
 	var ops Ops
 	if t.Leaf(sender) == nil {
@@ -28,12 +31,20 @@ func MergePath(t *rt.Tree, sender tm.LeafIndex, up *UpdatePath, groupID []byte) 
 	}
 	ops.Verify++
 	if err := up.LeafNode.VerifySignature(t.Suite(), groupID, sender); err != nil {
-		return ops, fmt.Errorf("UpdatePath leaf node: %v: %w", err, ErrInvalidPath)
+		return ops, fmt.Errorf("UpdatePath leaf node: %w: %w", err, ErrInvalidPath)
 	}
 	var pbuf, cbuf [tm.MaxPathLen]tm.NodeIndex
 	path, _ := t.FilteredDirectPath(sender, pbuf[:0], cbuf[:0])
 	if len(up.Nodes) != len(path) {
 		return ops, fmt.Errorf("UpdatePath has %d nodes, the sender's filtered direct path %d: %w", len(up.Nodes), len(path), ErrInvalidPath)
+	}
+	var kbuf [tm.MaxPathLen][]byte
+	keys := kbuf[:len(up.Nodes)]
+	for i := range up.Nodes {
+		keys[i] = up.Nodes[i].EncryptionKey
+	}
+	if err := checkPathKeys(t, sender, up.LeafNode, keys); err != nil {
+		return ops, err
 	}
 
 	// Save what changes so a failed check can restore it.
@@ -130,7 +141,7 @@ func (v *PrivateView) DecryptPath(t *rt.Tree, sender tm.LeafIndex, up *UpdatePat
 	secret, err := v.Suite.DecryptWithLabel(priv, "UpdatePathNode", groupContext, cts[pos].KEMOutput, cts[pos].Ciphertext)
 	d.Ops.Decrypt++
 	if err != nil {
-		return nil, fmt.Errorf("path secret of node %d for node %d: %v: %w", path[i], entry, err, ErrInvalidPath)
+		return nil, fmt.Errorf("path secret of node %d for node %d: %w: %w", path[i], entry, err, ErrInvalidPath)
 	}
 	d.PathSecret = secret
 	if d.PathSecret == nil {
@@ -178,4 +189,33 @@ func (v *PrivateView) AdoptPathSecret(t *rt.Tree, path []tm.NodeIndex, secret []
 		v.keys[x] = keys[j]
 	}
 	return commit, ops, nil
+}
+
+// checkPathKeys checks, before an UpdatePath from sender is merged into t,
+// that its public keys are new: "none of the public keys in the UpdatePath
+// appear in any node of the new ratchet tree" (RFC 9420, Section 12.4.2),
+// and the leaf's keys are unique (Section 7.3). Each parent key is held by
+// no node of t, the leaf's encryption key by no node but the sender's own
+// leaf (where an external joiner's leaf already sits) and its signature
+// key by no other leaf, and no key appears twice in the path. The tree's
+// key index makes each lookup O(1) expected (Section 16.7), so the check
+// costs O(log n) per path, plus O(k^2) comparisons among the k ≤ 32 keys.
+func checkPathKeys(t *rt.Tree, sender tm.LeafIndex, leaf *rt.LeafNode, parents [][]byte) error {
+	if err := t.CheckLeafKeys(leaf, sender); err != nil {
+		return fmt.Errorf("UpdatePath leaf node: %w: %w", err, ErrInvalidPath)
+	}
+	for i, k := range parents {
+		if x, dup := t.FindEncryptionKey(k, rt.NoNode); dup {
+			return fmt.Errorf("UpdatePath node %d: encryption key is already held by node %d: %w: %w", i, x, rt.ErrDuplicateKey, ErrInvalidPath)
+		}
+		if bytes.Equal(k, leaf.EncryptionKey) {
+			return fmt.Errorf("UpdatePath node %d repeats the leaf's encryption key: %w: %w", i, rt.ErrDuplicateKey, ErrInvalidPath)
+		}
+		for j := range i {
+			if bytes.Equal(k, parents[j]) {
+				return fmt.Errorf("UpdatePath nodes %d and %d share an encryption key: %w: %w", j, i, rt.ErrDuplicateKey, ErrInvalidPath)
+			}
+		}
+	}
+	return nil
 }

@@ -104,3 +104,80 @@ func TestDecryptSkipsNewMembers(t *testing.T) {
 		t.Errorf("new member decrypting: %v", err)
 	}
 }
+
+// TestPathKeysMustBeNew checks the key uniqueness of an UpdatePath (RFC
+// 9420, Section 12.4.2: none of its public keys may appear in any node of
+// the tree it is merged into): a path key held by another node, by the
+// sender's own old path, repeated within the path or equal to the leaf's
+// is rejected with ErrDuplicateKey and leaves the tree as it was; a sender
+// whose leaf shares another member's signature key cannot make a path.
+func TestPathKeysMustBeNew(t *testing.T) {
+	s, _ := suite.ByID(1)
+	rng := rand.NewChaCha8([32]byte{43})
+	tree := rt.New(s)
+	var members []member
+	for range 8 {
+		m := newMember(t, s, rng)
+		members = append(members, m)
+		tree.Add(m.leaf)
+	}
+	sender := members[7]
+	newPath := func(base *rt.Tree) *UpdatePath {
+		t.Helper()
+		sendTree := base.Clone()
+		pp, err := NewPrivateView(s, 7, sender.key).PreparePath(sendTree, []byte("g"), sendTree.Leaf(7), sender.sig, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		up, _, err := pp.Encrypt(sendTree, []byte("ctx"), nil, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return up
+	}
+	// A first path gives the sender's direct path keys in the base tree.
+	base := tree.Clone()
+	if _, err := MergePath(base, 7, newPath(tree), []byte("g")); err != nil {
+		t.Fatal(err)
+	}
+	oldPathKey := base.EncryptionKey(base.Root())
+	for name, mutate := range map[string]func(up *UpdatePath){
+		"another member's leaf key":  func(up *UpdatePath) { up.Nodes[0].EncryptionKey = members[0].leaf.EncryptionKey },
+		"the sender's old path key":  func(up *UpdatePath) { up.Nodes[len(up.Nodes)-1].EncryptionKey = oldPathKey },
+		"a key repeated in the path": func(up *UpdatePath) { up.Nodes[1].EncryptionKey = up.Nodes[0].EncryptionKey },
+		"the leaf's own key":         func(up *UpdatePath) { up.Nodes[2].EncryptionKey = up.LeafNode.EncryptionKey },
+	} {
+		up := newPath(base)
+		mutate(up)
+		rtree := base.Clone()
+		before := rtree.Bytes()
+		_, err := MergePath(rtree, 7, up, []byte("g"))
+		if !errors.Is(err, rt.ErrDuplicateKey) || !errors.Is(err, ErrInvalidPath) {
+			t.Errorf("%s: %v, want ErrDuplicateKey and ErrInvalidPath", name, err)
+		}
+		if !bytes.Equal(rtree.Bytes(), before) {
+			t.Errorf("%s: the rejected path changed the tree", name)
+		}
+	}
+	if _, err := MergePath(base.Clone(), 7, newPath(base), []byte("g")); err != nil {
+		t.Fatalf("an intact second path: %v", err)
+	}
+
+	// Leaf 7 re-signed with leaf 0's signature key: its path is refused
+	// by its own sender before anything changes.
+	twin := *members[7].leaf
+	twin.SignatureKey = members[0].leaf.SignatureKey
+	if err := twin.Sign(s, members[0].sig, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	dup := tree.Clone()
+	dup.SetLeaf(7, &twin)
+	before := dup.Bytes()
+	_, err := NewPrivateView(s, 7, sender.key).PreparePath(dup, []byte("g"), &twin, members[0].sig, rng)
+	if !errors.Is(err, rt.ErrDuplicateKey) {
+		t.Errorf("path from a leaf sharing a signature key: %v, want ErrDuplicateKey", err)
+	}
+	if !bytes.Equal(dup.Bytes(), before) {
+		t.Error("the refused path changed the tree")
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"hash"
 	"math/rand/v2"
 
+	"gonum.org/v1/gonum/stat/distuv"
+
 	"cgkalab/models/protocol"
 	"cgkalab/sim"
 	"cgkalab/sim/metrics"
@@ -70,6 +72,7 @@ const (
 	evHealth
 	evProgress
 	evCompromise
+	evServiceCompromise
 )
 
 type event struct {
@@ -92,6 +95,7 @@ type run struct {
 	sess    *rand.Rand // online sessions
 	adv     *rand.Rand // the adversary's choice of victims
 	eph     *rand.Rand // which messages disappear
+	act     *actors    // who acts, by activity weight
 
 	members   []protocol.MemberID // current members, in join order
 	index     map[protocol.MemberID]int
@@ -109,7 +113,17 @@ type run struct {
 }
 
 // Run performs one simulation of cfg with the given seed.
-func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress func(done, total sim.Time)) (*Result, error) {
+// Progress is how far a run has come.
+type Progress struct {
+	Done, Total sim.Time // virtual time
+	Events      uint64   // events handled so far
+	Members     int      // current group size
+}
+
+// Run performs one simulation of cfg with the given seed, calling
+// progress (if not nil) every 1% of virtual time and at the end. It stops
+// after the event in flight once ctx is done.
+func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress func(Progress)) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -121,13 +135,13 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 	r := &run{cfg: cfg, streams: streams,
 		wl: streams.Stream("workload"), pick: streams.Stream("committer"),
 		lat: streams.Stream("network"), sess: streams.Stream("sessions"), adv: streams.Stream("compromise"),
-		eph:   streams.Stream("ephemeral"),
+		eph: streams.Stream("ephemeral"), act: newActors(cfg.Workload.Actors, streams.Stream("actors"), cfg.Workload.Initial),
 		index: map[protocol.MemberID]int{}, gen: map[protocol.MemberID]uint32{},
 		updatedAt: map[protocol.MemberID]sim.Time{}, offlineAt: map[protocol.MemberID]int{}, auth: sha256.New()}
 	r.net = network.NewService()
 	r.rec = metrics.NewRecorder()
 	g, err := factory(protocol.Env{Suite: cfg.Suite, Mode: cfg.Mode(), Sample: cfg.Sample, Options: cfg.Options,
-		Online: r.net.Online, Members: func() []protocol.MemberID { return r.members },
+		Online: r.net.Online, Members: func() []protocol.MemberID { return r.members }, Actor: r.randomMember,
 		Rand: streams.Reader("protocol"), Pick: streams.Stream("sample"), Choose: r.pick,
 		Sequencer: sequencer{r}, Clock: d.Clock, RetainEpochs: cfg.Workload.RetainEpochs, Shape: cfg.Workload.Shape})
 	if err != nil {
@@ -137,9 +151,12 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 	if r.cal, err = d.calibration(cfg, g); err != nil {
 		return nil, fmt.Errorf("protocol %s: calibrating: %w", cfg.Protocol, err)
 	}
-	if cfg.Workload.Compromises.Enabled() || len(cfg.Workload.CompromiseAt) > 0 {
+	if cfg.Workload.Adversary() {
 		if _, ok := g.(protocol.Compromiser); !ok {
 			return nil, fmt.Errorf("protocol %q cannot report what a compromise reveals", cfg.Protocol)
+		}
+		if _, ok := g.(protocol.ServiceCompromiser); !ok && cfg.Workload.ServiceAdversary() {
+			return nil, fmt.Errorf("security.service: protocol %q has no service to compromise", cfg.Protocol)
 		}
 		r.oracle = security.New()
 		if rv, ok := g.(protocol.Revealer); ok {
@@ -151,12 +168,12 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 	}
 	step := max(cfg.Duration/100, sim.Second)
 	err = r.eng.Run(cfg.Duration, func(now sim.Time, ev event) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if ev.kind == evProgress {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
 			if progress != nil {
-				progress(now, cfg.Duration)
+				progress(Progress{Done: now, Total: cfg.Duration, Events: r.eng.Stats().Processed, Members: r.group.Members()})
 			}
 			return r.eng.Schedule(step, ev)
 		}
@@ -170,7 +187,7 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 		return nil, err
 	}
 	if progress != nil {
-		progress(cfg.Duration, cfg.Duration)
+		progress(Progress{Done: cfg.Duration, Total: cfg.Duration, Events: r.eng.Stats().Processed, Members: r.group.Members()})
 	}
 	st := r.eng.Stats()
 	r.stats.Events, r.stats.MaxPending = st.Processed, st.MaxPending
@@ -246,6 +263,16 @@ func (r *run) start() error {
 			return err
 		}
 	}
+	if w.ServiceCompromises.Enabled() {
+		if err := r.eng.At(r.gap(w.ServiceCompromises), event{kind: evServiceCompromise}); err != nil {
+			return err
+		}
+	}
+	for _, t := range w.ServiceCompromiseAt {
+		if err := r.eng.At(t, event{kind: evServiceCompromise, gen: 1}); err != nil {
+			return err
+		}
+	}
 	if t, ok := r.group.(protocol.Ticker); ok && t.TickEvery() > 0 {
 		if err := r.eng.At(sim.FromDuration(t.TickEvery()), event{kind: evTick, gen: 1}); err != nil {
 			return err
@@ -269,6 +296,7 @@ func (r *run) newMember() protocol.MemberID {
 	r.nextID++
 	r.index[id] = len(r.members)
 	r.members = append(r.members, id)
+	r.act.add(id)
 	r.gen[id]++
 	if off := r.cfg.Workload.Offline; off.Share > 0 && r.sess.Float64() < off.Share {
 		r.schedule(sim.FromSeconds(off.Online.Sample(r.sess)), event{kind: evOffline, member: id, gen: r.gen[id]})
@@ -282,6 +310,7 @@ func (r *run) dropMember(id protocol.MemberID) {
 	if !ok {
 		return
 	}
+	r.act.remove(i)
 	last := r.members[len(r.members)-1]
 	r.members[i] = last
 	r.index[last] = i
@@ -303,7 +332,7 @@ func (r *run) gap(a workload.Arrival) sim.Time {
 	if a.Process == "periodic" {
 		return sim.FromSeconds(mean)
 	}
-	return sim.FromSeconds(sim.Exponential(r.wl, mean))
+	return sim.FromSeconds(distuv.Exponential{Rate: 1 / mean, Src: r.wl}.Rand())
 }
 
 // schedulePeriodic schedules a member's next periodic update or message
@@ -314,16 +343,21 @@ func (r *run) schedulePeriodic(m protocol.MemberID, kind evKind, first bool) err
 	if kind == evMemberMessage {
 		every = r.cfg.Workload.Messages.Every
 	}
+	// A member of activity weight w acts w times as often.
+	if w := r.act.scale(r.index[m]); w != 1 {
+		every = sim.FromSeconds(every.Seconds() / w)
+	}
 	d := every
 	if first {
-		d = sim.Time(r.wl.Int64N(int64(every))) + 1
+		d = sim.Time(r.wl.Int64N(int64(max(every, 1)))) + 1
 	}
 	return r.eng.Schedule(d, event{kind: kind, member: m, gen: r.gen[m]})
 }
 
-// randomMember returns a uniformly chosen online member, if any.
+// randomMember returns an online member chosen by activity weight
+// (uniformly by default), if any.
 func (r *run) randomMember(rng *rand.Rand) (protocol.MemberID, bool) {
-	return protocol.RandomOnline(r.members, r.net.Online, rng)
+	return r.act.pick(r.members, r.net.Online, rng)
 }
 
 // schedule schedules an event from a place that cannot return an error;

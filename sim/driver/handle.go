@@ -96,6 +96,17 @@ func (r *run) handle(now sim.Time, ev event) error {
 			defer r.schedule(r.gap(w.Compromises), ev)
 		}
 		return r.compromise(now)
+	case evServiceCompromise:
+		if ev.gen == 0 {
+			defer r.schedule(r.gap(w.ServiceCompromises), ev)
+		}
+		k, err := r.group.(protocol.ServiceCompromiser).CompromiseService()
+		if err != nil {
+			return err
+		}
+		c := r.oracle.Compromise(now, protocol.Service, k)
+		r.rec.Add(metrics.Event{Time: now.Seconds(), Kind: "service-compromise", Actor: uint32(protocol.Service), Epoch: c.Epoch, Members: r.group.Members()})
+		return nil
 	case evEvict:
 		defer r.schedule(w.Policy.MaxUpdateAge/4, ev)
 		return r.evict(now)

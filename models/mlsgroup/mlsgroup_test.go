@@ -1,0 +1,45 @@
+package mlsgroup_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"cgkalab/models/mlsgroup"
+	"cgkalab/models/protocol"
+	"cgkalab/sim/protocoltest"
+)
+
+func options(t *testing.T, edit func(*mlsgroup.Options)) json.RawMessage {
+	o := mlsgroup.DefaultOptions()
+	edit(&o)
+	b, err := json.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestProtocolKit holds MLS to the test kit every protocol passes, under
+// two commit policies, in both fidelity modes.
+func TestProtocolKit(t *testing.T) {
+	modes := []string{protocol.Full, protocol.Sampled}
+	t.Run("immediate", func(t *testing.T) {
+		protocoltest.Run(t, protocoltest.Config{Factory: mlsgroup.New, Modes: modes})
+	})
+	t.Run("count-self-commit-updates", func(t *testing.T) {
+		protocoltest.Run(t, protocoltest.Config{Factory: mlsgroup.New, Modes: modes, Seed: 2, Members: 12,
+			Options: options(t, func(o *mlsgroup.Options) {
+				o.Commit.When, o.Commit.Count, o.Commit.Committer, o.Commit.Path = "count", 3, "self", "required"
+				o.Updates = "commit"
+			})})
+	})
+}
+
+func TestOptionsRejectUnknownKeys(t *testing.T) {
+	if _, err := mlsgroup.ParseOptions(json.RawMessage(`{"comit":{}}`)); err == nil {
+		t.Error("an unknown key passed")
+	}
+	if _, err := mlsgroup.ParseOptions(json.RawMessage(`{"commit":{"when":"sometimes","path":"always","committer":"any"},"updates":"proposal"}`)); err == nil {
+		t.Error("an unknown commit policy passed")
+	}
+}
