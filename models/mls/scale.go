@@ -1,12 +1,14 @@
 package mls
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"runtime"
 	"sync"
 	"sync/atomic"
 
+	"cgkalab/models/keyschedule"
 	rt "cgkalab/models/ratchettree"
 	"cgkalab/models/suite"
 	"cgkalab/models/treekem"
@@ -69,6 +71,21 @@ func (g *Group) PendingRemovals() []tm.LeafIndex {
 	return out
 }
 
+// capabilities holds one DefaultCapabilities per suite, which every
+// KeyPackage this package makes shares: LeafNodes are replaced, never
+// changed in place, and the slices have no spare capacity to append
+// into, so sharing is safe and a million leaves do not hold a million
+// copies.
+var capabilities sync.Map // suite.ID -> rt.Capabilities
+
+func sharedCapabilities(s *suite.Suite) rt.Capabilities {
+	if c, ok := capabilities.Load(s.ID); ok {
+		return c.(rt.Capabilities)
+	}
+	c, _ := capabilities.LoadOrStore(s.ID, DefaultCapabilities(s))
+	return c.(rt.Capabilities)
+}
+
 // keyPackageCheck is what a KeyPackage was validated for.
 type keyPackageCheck struct {
 	suite suite.ID
@@ -124,4 +141,48 @@ func parallel(n int, f func(i int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// StartGroup creates a group at epoch 0 that holds tree, for a simulation
+// that begins in the steady state of a long-lived group instead of
+// replaying the history that led there. As NewGroup (RFC 9420, Section 11)
+// draws the first epoch's secret at random, so does StartGroup; the
+// GroupContext carries tree's hash. The group acts as no member until
+// AssumeMember, or AsMember makes a member's own copy. The tree is taken
+// as it is: its validity is the caller's (every check a joiner makes,
+// Section 12.4.3.1, may be run on it with Tree.Validate).
+func StartGroup(s *suite.Suite, groupID []byte, tree *rt.Tree, cfg Config, rand io.Reader) (*Group, error) {
+	if cfg.SecretTree == (keyschedule.SecretTreeConfig{}) {
+		cfg.SecretTree = keyschedule.DefaultSecretTreeConfig()
+	}
+	gc := keyschedule.GroupContext{CipherSuite: s.ID, GroupID: groupID, Epoch: 0, TreeHash: bytes.Clone(tree.TreeHash())}
+	epochSecret := make([]byte, s.Nh())
+	if _, err := io.ReadFull(rand, epochSecret); err != nil {
+		return nil, err
+	}
+	secrets, err := keyschedule.DeriveFromEpochSecret(s, epochSecret)
+	if err != nil {
+		return nil, err
+	}
+	tag, err := secrets.Confirmation.Tag(s, nil)
+	if err != nil {
+		return nil, err
+	}
+	ep, err := newEpoch(s, gc, secrets, keyschedule.InterimTranscriptHash(s, nil, tag), tree.LeafCount(), cfg.SecretTree)
+	if err != nil {
+		return nil, err
+	}
+	return &Group{suite: s, cfg: cfg, tree: tree, cur: ep, pendingLeaves: map[string]*suite.HPKEPrivateKey{}}, nil
+}
+
+// AsMember returns one member's own state in g's current epoch (full
+// fidelity): its private view and signature key, its own copy of the tree
+// and its own secret tree, so that its use of message keys is its own.
+func (g *Group) AsMember(view *treekem.PrivateView, sigKey *suite.SignaturePrivateKey) (*Group, error) {
+	ep, err := newEpoch(g.suite, g.cur.gc, g.cur.secrets, g.cur.interim, g.cur.leaves, g.cfg.SecretTree)
+	if err != nil {
+		return nil, err
+	}
+	return &Group{suite: g.suite, cfg: g.cfg, tree: g.tree.Clone(), view: view, sigKey: sigKey, cur: ep,
+		pendingLeaves: map[string]*suite.HPKEPrivateKey{}}, nil
 }

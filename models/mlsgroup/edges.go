@@ -175,6 +175,20 @@ func (h *edgeLog) resize(t *rt.Tree, x tm.NodeIndex) {
 	h.size[x] = n
 }
 
+// start records the tree a group starts with at epoch 0 (a warm or
+// churned shape): every non-blank node got its key then.
+func (h *edgeLog) start(t *rt.Tree) {
+	h.grow(t.LeafCount())
+	h.commits = append(h.commits[:0], commitRecord{})
+	for x := range tm.NodeIndex(t.Width()) {
+		if !t.IsBlank(x) {
+			h.set(x, 0, 0)
+		}
+		h.resize(t, x)
+	}
+	h.leaves = t.LeafCount()
+}
+
 // record notes what the commit that started epoch e changed in t: the
 // committer's filtered direct path (res.Path) got new keys, as did the
 // leaves of the committer (with a path), of Updates and of Adds; the

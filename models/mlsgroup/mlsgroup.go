@@ -37,19 +37,6 @@ import (
 	tm "cgkalab/models/treemath"
 )
 
-// member is the simulation's record of one member.
-type member struct {
-	id      protocol.MemberID
-	leaf    tm.LeafIndex
-	leafKey *suite.HPKEPrivateKey
-	sigKey  *suite.SignaturePrivateKey
-	pending map[string]*suite.HPKEPrivateKey // Update proposals not yet committed
-	state   *mls.Group                       // full mode only
-	backlog []*mls.MLSMessage                // full mode: missed while offline
-	view    *treekem.PrivateView             // sampled mode: cached derived view
-	stale   *protocol.Knowledge              // sampled mode: what it holds while offline
-}
-
 // joiner is a client whose KeyPackage is in a pending Add.
 type joiner struct {
 	id     protocol.MemberID
@@ -65,15 +52,18 @@ type Group struct {
 	// scaled accounts the encryptions no sampled member decrypts.
 	scaled bool
 
-	members map[protocol.MemberID]*member
-	order   []protocol.MemberID // members in join order, for sampling
-	byLeaf  map[tm.LeafIndex]protocol.MemberID
-	joiners map[string]joiner // by KeyPackage init key
+	members []*member           // by MemberID; nil for non-members (members.go)
+	count   int                 // members now
+	order   joinOrder           // members in join order, for sampling
+	byLeaf  []protocol.MemberID // by leaf index; noMember for none
+	joiners map[string]joiner   // by KeyPackage init key
+	// leafPrivLen is the length of a serialized leaf private key (member.priv).
+	leafPrivLen int
 
-	edges      *edgeLog                // what each commit encrypted to, on demand, and the tree's encoded size
-	canon      *mls.Group              // sampled: the shared public state
-	pathSecret map[tm.NodeIndex][]byte // sampled: ground truth behind parent keys
-	latest     *mls.Group              // full: the last committer's state, current by construction
+	edges  *edgeLog    // what each commit encrypted to, on demand, and the tree's encoded size
+	canon  *mls.Group  // sampled: the shared public state
+	ground groundTruth // sampled modes: the path secrets behind parent keys
+	latest *mls.Group  // full: the last committer's state, current by construction
 
 	opts      Options
 	pending   int                 // proposals waiting for a commit
@@ -106,9 +96,12 @@ func New(env protocol.Env) (protocol.Group, error) {
 	if env.Members == nil {
 		return nil, errors.New("mlsgroup: environment lacks the member list")
 	}
+	probe, err := s.DeriveKeyPair(make([]byte, s.Nh()))
+	if err != nil {
+		return nil, err
+	}
 	return &Group{env: env, suite: s, cfg: mls.Config{RetainEpochs: env.RetainEpochs}, full: env.Mode == protocol.Full, scaled: env.Mode == protocol.Scaled,
-		members: map[protocol.MemberID]*member{}, byLeaf: map[tm.LeafIndex]protocol.MemberID{},
-		joiners: map[string]joiner{}, pathSecret: map[tm.NodeIndex][]byte{}, edges: newEdgeLog(), opts: opts}, nil
+		joiners: map[string]joiner{}, leafPrivLen: len(probe.Bytes()), ground: groundTruth{nh: s.Nh()}, edges: newEdgeLog(), opts: opts}, nil
 }
 
 // ref returns a state at the group's current epoch: the shared one in
@@ -129,7 +122,7 @@ func (g *Group) Epoch() uint64 {
 }
 
 // Members implements protocol.Group.
-func (g *Group) Members() int { return len(g.members) }
+func (g *Group) Members() int { return g.count }
 
 // tree returns the public tree.
 func (g *Group) tree() *rt.Tree { return g.ref().Tree() }
@@ -154,6 +147,9 @@ func (g *Group) create(actor protocol.MemberID, targets []protocol.MemberID) (*p
 	if g.ref() != nil {
 		return nil, errors.New("mlsgroup: group created twice")
 	}
+	if k := g.env.Shape.Kind; k != "" && k != protocol.ShapeBuilt {
+		return g.createShaped(actor, targets)
+	}
 	kp, err := g.keyPackage(actor)
 	if err != nil {
 		return nil, err
@@ -163,10 +159,10 @@ func (g *Group) create(actor protocol.MemberID, targets []protocol.MemberID) (*p
 	if err != nil {
 		return nil, err
 	}
-	m := &member{id: actor, leaf: 0, leafKey: kp.LeafKey, sigKey: kp.SigKey, pending: map[string]*suite.HPKEPrivateKey{}}
+	m := g.newMember(actor, 0, kp.LeafKey, kp.SigKey)
 	g.addMember(m)
 	if g.full {
-		m.state = grp
+		m.state().state = grp
 		g.latest = grp
 	} else {
 		g.canon = grp
@@ -209,48 +205,66 @@ func (g *Group) adds(actor protocol.MemberID, targets []protocol.MemberID, out *
 	}
 	props := make([]*mls.Proposal, 0, len(targets))
 	out.Messages = slices.Grow(out.Messages, len(targets))
+	to := []protocol.MemberID{actor} // shared by every KeyPackage fetched
 	for i, id := range targets {
 		b := bundles[i]
 		g.joiners[string(b.KeyPackage.InitKey)] = joiner{id, b}
 		props = append(props, &mls.Proposal{Type: mls.ProposalAdd, Add: b.KeyPackage})
-		out.Messages = append(out.Messages, protocol.Message{Kind: MsgKeyPackage, Bytes: len(b.KeyPackage.Bytes()), FromDS: true, To: []protocol.MemberID{actor}})
+		out.Messages = append(out.Messages, protocol.Message{Kind: MsgKeyPackage, Bytes: len(b.KeyPackage.Bytes()), FromDS: true, To: to})
 	}
 	return props, nil
-}
-
-func (g *Group) addMember(m *member) {
-	g.members[m.id] = m
-	g.order = append(g.order, m.id)
-	g.byLeaf[m.leaf] = m.id
-}
-
-func (g *Group) dropMember(id protocol.MemberID) {
-	m := g.members[id]
-	delete(g.members, id)
-	if g.byLeaf[m.leaf] == id {
-		delete(g.byLeaf, m.leaf)
-	}
-	if i := slices.Index(g.order, id); i >= 0 {
-		g.order = slices.Delete(g.order, i, i+1)
-	}
 }
 
 // actAs returns the mls.Group through which member m acts.
 func (g *Group) actAs(m *member) *mls.Group {
 	if g.full {
-		return m.state
+		return m.state().state
 	}
-	g.canon.AssumeMember(g.view(m), m.sigKey, m.pending)
+	g.canon.AssumeMember(g.view(m), g.sigKey(m), m.pendingUpdates(true))
 	return g.canon
+}
+
+// actAsLight is actAs for operations that use no node key of the tree
+// (proposals, application messages): the member's view holds its leaf
+// key only, so no ancestor key is derived (sampled modes).
+func (g *Group) actAsLight(m *member) *mls.Group {
+	if g.full {
+		return m.state().state
+	}
+	g.canon.AssumeMember(g.lightView(m), g.sigKey(m), m.pendingUpdates(true))
+	return g.canon
+}
+
+// assume has the shared state take on receiver m's private state, its
+// pending Update keys copied, to process a commit in a stage; receivers
+// sign nothing.
+func (g *Group) assume(m *member) {
+	g.canon.AssumeMember(g.view(m), nil, maps.Clone(m.pendingUpdates(false)))
+}
+
+// assumeLight is assume for messages that use no node key of the tree
+// (proposals, application messages).
+func (g *Group) assumeLight(m *member) {
+	g.canon.AssumeMember(g.lightView(m), nil, maps.Clone(m.pendingUpdates(false)))
+}
+
+// lightView is a view of member m holding its leaf key only, or its
+// cached view.
+func (g *Group) lightView(m *member) *treekem.PrivateView {
+	if st := m.live; st != nil && st.view != nil && st.view.Leaf == m.leaf {
+		return st.view
+	}
+	return treekem.NewPrivateView(g.suite, m.leaf, g.leafKey(m))
 }
 
 // view derives member m's private view from its leaf key and the ground
 // truth path secrets of the ancestors it knows (sampled mode).
 func (g *Group) view(m *member) *treekem.PrivateView {
 	t := g.tree()
-	v := m.view
+	st := m.state()
+	v := st.view
 	if v == nil || v.Leaf != m.leaf || v.Key(t, m.leaf.Node()) == nil {
-		v = treekem.NewPrivateView(g.suite, m.leaf, m.leafKey)
+		v = treekem.NewPrivateView(g.suite, m.leaf, g.leafKey(m))
 	}
 	path, _ := tm.DirectPath(m.leaf.Node(), t.LeafCount())
 	for _, x := range path {
@@ -261,7 +275,7 @@ func (g *Group) view(m *member) *treekem.PrivateView {
 		if _, unmerged := slices.BinarySearch(p.UnmergedLeaves, m.leaf); unmerged {
 			continue
 		}
-		ps, ok := g.pathSecret[x]
+		ps, ok := g.ground.get(x)
 		if !ok {
 			continue
 		}
@@ -269,7 +283,7 @@ func (g *Group) view(m *member) *treekem.PrivateView {
 			panic(fmt.Sprintf("mlsgroup: ground truth for node %d is stale: %v", x, err))
 		}
 	}
-	m.view = v
+	st.view = v
 	return v
 }
 
@@ -277,37 +291,52 @@ func (g *Group) view(m *member) *treekem.PrivateView {
 // mode: online ones process it now, offline ones queue it.
 func (g *Group) broadcast(from protocol.MemberID, encoded []byte, out *protocol.Outcome) error {
 	var nanos int64
-	for _, id := range g.order {
-		m := g.members[id]
-		if id == from || m.state == nil {
-			continue
-		}
-		msg, err := mls.ParseMLSMessage(encoded)
+	var err error
+	g.order.each(func(id protocol.MemberID) {
 		if err != nil {
-			return err
+			return
 		}
-		if !g.env.Online(id) || len(m.backlog) > 0 {
-			// Offline, or back online but not yet caught up: messages
-			// are processed in order.
-			m.backlog = append(m.backlog, msg)
-			continue
-		}
-		t0 := g.now()
-		r, err := m.state.Process(msg)
-		nanos += g.now() - t0
-		if err != nil {
-			return fmt.Errorf("member %d processing a message from %d: %w", id, from, err)
-		}
-		out.Processed++
-		if r.Outcome != nil {
-			out.Receiver.Add(r.Outcome.Ops)
-		} else {
-			out.Receiver.Verify++
-			out.Receiver.AEAD++
-		}
-		g.observed(id, r)
+		err = g.deliver(id, from, encoded, out, &nanos)
+	})
+	if err != nil {
+		return err
 	}
 	averageReceiver(out, nanos)
+	return nil
+}
+
+// deliver has member id receive a handshake or application message in
+// full mode.
+func (g *Group) deliver(id, from protocol.MemberID, encoded []byte, out *protocol.Outcome, nanos *int64) error {
+	m := g.member(id)
+	if id == from || m.live == nil || m.live.state == nil {
+		return nil
+	}
+	st := m.live
+	msg, err := mls.ParseMLSMessage(encoded)
+	if err != nil {
+		return err
+	}
+	if !g.env.Online(id) || len(st.backlog) > 0 {
+		// Offline, or back online but not yet caught up: messages are
+		// processed in order.
+		st.backlog = append(st.backlog, msg)
+		return nil
+	}
+	t0 := g.now()
+	r, err := st.state.Process(msg)
+	*nanos += g.now() - t0
+	if err != nil {
+		return fmt.Errorf("member %d processing a message from %d: %w", id, from, err)
+	}
+	out.Processed++
+	if r.Outcome != nil {
+		out.Receiver.Add(r.Outcome.Ops)
+	} else {
+		out.Receiver.Verify++
+		out.Receiver.AEAD++
+	}
+	g.observed(id, r)
 	return nil
 }
 
@@ -326,9 +355,9 @@ func averageReceiver(out *protocol.Outcome, nanos int64) {
 // sample picks up to Sample online members other than those excluded.
 func (g *Group) sample(exclude func(protocol.MemberID) bool) []protocol.MemberID {
 	var out []protocol.MemberID
-	n := len(g.order)
+	n := g.order.len()
 	for tries := 0; len(out) < g.env.Sample && tries < 4*g.env.Sample+32 && n > 0; tries++ {
-		id := g.order[g.env.Pick.IntN(n)]
+		id := g.order.at(g.env.Pick.IntN(n))
 		if exclude(id) || !g.env.Online(id) || slices.Contains(out, id) {
 			continue
 		}
@@ -341,14 +370,14 @@ func (g *Group) sample(exclude func(protocol.MemberID) bool) []protocol.MemberID
 // members at the leaves removed.
 func (g *Group) commitExcludes(actor protocol.MemberID, removed []tm.LeafIndex) func(protocol.MemberID) bool {
 	return func(x protocol.MemberID) bool {
-		return x == actor || slices.Contains(removed, g.members[x].leaf)
+		return x == actor || slices.Contains(removed, g.member(x).leaf)
 	}
 }
 
 // propose sends Add, Remove or Update proposals from the actor.
 // kind is "add", "remove" or "update".
 func (g *Group) propose(kind string, actor protocol.MemberID, targets []protocol.MemberID) (*protocol.Outcome, error) {
-	m := g.members[actor]
+	m := g.member(actor)
 	out := &protocol.Outcome{Actor: actor}
 	var props []*mls.Proposal
 	switch kind {
@@ -359,15 +388,15 @@ func (g *Group) propose(kind string, actor protocol.MemberID, targets []protocol
 		}
 	case "remove":
 		for _, id := range targets {
-			t, ok := g.members[id]
-			if !ok {
+			t := g.member(id)
+			if t == nil {
 				return &protocol.Outcome{Actor: actor, Rejected: fmt.Sprintf("remove of non-member %d", id)}, nil
 			}
 			props = append(props, &mls.Proposal{Type: mls.ProposalRemove, Remove: uint32(t.leaf)})
 		}
 	}
 	for i := 0; i < max(1, len(props)); i++ {
-		grp := g.actAs(m)
+		grp := g.actAsLight(m)
 		t0 := g.now()
 		var msg *mls.MLSMessage
 		var err error
@@ -400,13 +429,13 @@ func (g *Group) propose(kind string, actor protocol.MemberID, targets []protocol
 func (g *Group) sampleProposal(from protocol.MemberID, encoded []byte, out *protocol.Outcome) error {
 	var nanos int64
 	for _, id := range g.sample(func(x protocol.MemberID) bool { return x == from }) {
-		m := g.members[id]
+		m := g.member(id)
 		msg, err := mls.ParseMLSMessage(encoded)
 		if err != nil {
 			return err
 		}
 		st := g.canon.Stage()
-		g.canon.AssumeMember(g.view(m), m.sigKey, maps.Clone(m.pending))
+		g.assumeLight(m)
 		t0 := g.now()
 		_, err = g.canon.Process(msg)
 		nanos += g.now() - t0
@@ -428,7 +457,7 @@ func (g *Group) lostCommit(actor protocol.MemberID, path bool) (*protocol.Outcom
 	if g.scaled {
 		opts.Accounting = &mls.Accounting{Welcome: true} // nobody processes it
 	}
-	grp := g.actAs(g.members[actor])
+	grp := g.actAs(g.member(actor))
 	t0 := g.now()
 	st, err := grp.Commit(opts, g.env.Rand)
 	nanos := g.now() - t0
@@ -450,7 +479,7 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 	if inline != nil {
 		opts = mls.CommitOptions{Inline: inline}
 	}
-	m := g.members[actor]
+	m := g.member(actor)
 	grp := g.actAs(m)
 	var receivers []protocol.MemberID
 	if g.scaled {
@@ -460,7 +489,7 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 		receivers = g.sample(g.commitExcludes(actor, grp.PendingRemovals()))
 		opts.Accounting = &mls.Accounting{Welcome: true}
 		for _, id := range receivers {
-			opts.Accounting.Readers = append(opts.Accounting.Readers, g.members[id].leaf)
+			opts.Accounting.Readers = append(opts.Accounting.Readers, g.member(id).leaf)
 		}
 	}
 	t0 := g.now()
@@ -482,8 +511,8 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 	// proposed: read them now, while the staged tree holds the new leaves.
 	newLeafKeys := map[tm.LeafIndex]*suite.HPKEPrivateKey{}
 	for _, l := range res.Updated {
-		u := g.members[g.byLeaf[l]]
-		if k, ok := u.pending[string(grp.Tree().Leaf(l).EncryptionKey)]; ok {
+		id, _ := g.atLeaf(l)
+		if k, ok := g.member(id).pendingUpdates(false)[string(grp.Tree().Leaf(l).EncryptionKey)]; ok {
 			newLeafKeys[l] = k
 		}
 	}
@@ -496,13 +525,19 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 			return nil, err
 		}
 		g.latest = grp
-		for _, id := range g.order {
-			if o := g.members[id]; o.state != nil && id != actor && g.env.Online(id) && len(o.backlog) == 0 && !slices.Contains(res.Removed, o.leaf) {
-				if !bytes.Equal(o.state.EpochAuthenticator(), auth) {
-					return nil, fmt.Errorf("epoch %d: member %d reached a different epoch authenticator than committer %d", grp.Epoch(), id, actor)
-				}
-				out.Verified++
+		var err error
+		g.order.each(func(id protocol.MemberID) {
+			o := g.member(id)
+			if err != nil || o.live == nil || o.live.state == nil || id == actor || !g.env.Online(id) || len(o.live.backlog) > 0 || slices.Contains(res.Removed, o.leaf) {
+				return
 			}
+			if !bytes.Equal(o.live.state.EpochAuthenticator(), auth) {
+				err = fmt.Errorf("epoch %d: member %d reached a different epoch authenticator than committer %d", grp.Epoch(), id, actor)
+			}
+			out.Verified++
+		})
+		if err != nil {
+			return nil, err
 		}
 	} else {
 		if !g.scaled {
@@ -518,13 +553,13 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 			}
 			var nanos int64
 			for i, id := range receivers {
-				r := g.members[id]
+				r := g.member(id)
 				msg, err := mls.ParseMLSMessage(encoded)
 				if err != nil {
 					return nil, err
 				}
 				stage := g.canon.Stage()
-				g.canon.AssumeMember(g.view(r), r.sigKey, maps.Clone(r.pending))
+				g.assume(r)
 				t0 := g.now()
 				rec, err := g.canon.Process(msg)
 				nanos += g.now() - t0
@@ -539,12 +574,12 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 				out.Processed++
 				out.Verified++
 				g.canon.Unstage(stage, i == len(receivers)-1)
-				r.view = nil // its view moved to the new epoch inside the stage; derive anew
+				r.live.view = nil // its view moved to the new epoch inside the stage; derive anew
 			}
 			averageReceiver(out, nanos)
 		}
 		for i, x := range res.Path {
-			g.pathSecret[x] = res.PathSecrets[i]
+			g.ground.set(x, res.PathSecrets[i])
 		}
 	}
 	g.edges.record(g.tree(), g.Epoch(), m.leaf, res)
@@ -559,22 +594,25 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 	}
 	// The committer's new keys and view.
 	t := g.tree()
+	ms := m.state()
 	if leafKey := newView.Key(t, m.leaf.Node()); leafKey != nil {
-		m.leafKey = leafKey
+		ms.leafKey = leafKey
 	}
-	m.view = newView
-	clear(m.pending)
+	ms.view = newView
+	clear(ms.pending)
 	for _, l := range res.Updated {
-		out.Refreshed = append(out.Refreshed, g.byLeaf[l])
+		id, _ := g.atLeaf(l)
+		out.Refreshed = append(out.Refreshed, id)
 	}
 	for l, k := range newLeafKeys {
-		u := g.members[g.byLeaf[l]]
+		id, _ := g.atLeaf(l)
+		u := g.member(id).state()
 		u.leafKey = k
 		clear(u.pending)
 		u.view = nil
 	}
 	for _, l := range res.Removed {
-		id := g.byLeaf[l]
+		id, _ := g.atLeaf(l)
 		out.Removed = append(out.Removed, id)
 		g.dropMember(id)
 	}
@@ -600,7 +638,7 @@ func (g *Group) welcome(actor protocol.MemberID, st *mls.StagedCommit, out *prot
 			return fmt.Errorf("mlsgroup: Welcome for an unknown KeyPackage at leaf %d", j.Leaf)
 		}
 		delete(g.joiners, string(j.InitKey))
-		m := &member{id: jn.id, leaf: j.Leaf, leafKey: jn.bundle.LeafKey, sigKey: jn.bundle.SigKey, pending: map[string]*suite.HPKEPrivateKey{}}
+		m := g.newMember(jn.id, j.Leaf, jn.bundle.LeafKey, jn.bundle.SigKey)
 		if g.full {
 			wm, err := mls.ParseMLSMessage(wBytes)
 			if err != nil {
@@ -612,10 +650,13 @@ func (g *Group) welcome(actor protocol.MemberID, st *mls.StagedCommit, out *prot
 			if err != nil {
 				return fmt.Errorf("member %d joining: %w", jn.id, err)
 			}
-			m.state = state
+			m.state().state = state
 		}
 		g.addMember(m)
 		joined = append(joined, jn.id)
+	}
+	if len(g.joiners) == 0 {
+		g.joiners = map[string]joiner{} // a map keeps its buckets: drop a large one
 	}
 	out.Added = joined
 	out.Messages = append(out.Messages,
@@ -628,8 +669,8 @@ func (g *Group) welcome(actor protocol.MemberID, st *mls.StagedCommit, out *prot
 // in full mode every online member decrypts it, in sampled mode one
 // receiver does (the shared secret tree deletes a key once used).
 func (g *Group) send(actor protocol.MemberID, content []byte) (*protocol.Outcome, error) {
-	m := g.members[actor]
-	grp := g.actAs(m)
+	m := g.member(actor)
+	grp := g.actAsLight(m)
 	t0 := g.now()
 	msg, err := grp.SendApplication(content, nil, g.env.Rand)
 	out := &protocol.Outcome{Label: "send", Actor: actor, SenderNanos: g.now() - t0, Sender: protocol.Ops{Sign: 1, AEAD: 2},
@@ -646,12 +687,12 @@ func (g *Group) send(actor protocol.MemberID, content []byte) (*protocol.Outcome
 	} else {
 		receivers := g.sample(func(x protocol.MemberID) bool { return x == actor })
 		for _, id := range receivers[:min(1, len(receivers))] {
-			r := g.members[id]
+			r := g.member(id)
 			pm, err := mls.ParseMLSMessage(encoded)
 			if err != nil {
 				return nil, err
 			}
-			g.canon.AssumeMember(g.view(r), r.sigKey, maps.Clone(r.pending))
+			g.assumeLight(r)
 			t0 := g.now()
 			rec, err := g.canon.Process(pm)
 			if err != nil {
@@ -669,16 +710,19 @@ func (g *Group) send(actor protocol.MemberID, content []byte) (*protocol.Outcome
 // sync has a returning member process what it missed (full mode); in
 // sampled mode its state follows from the shared one and nothing is run.
 func (g *Group) sync(actor protocol.MemberID) (*protocol.Outcome, error) {
-	m := g.members[actor]
+	m := g.member(actor)
 	out := &protocol.Outcome{Label: "sync", Actor: actor}
 	if !g.full {
-		m.stale = nil
+		if m.live != nil {
+			m.live.stale = nil
+		}
 		out.Unsimulated = true
 		return out, nil
 	}
+	st := m.state()
 	t0 := g.now()
-	for _, msg := range m.backlog {
-		r, err := m.state.Process(msg)
+	for _, msg := range st.backlog {
+		r, err := st.state.Process(msg)
 		if err != nil {
 			return nil, fmt.Errorf("member %d catching up: %w", actor, err)
 		}
@@ -689,10 +733,10 @@ func (g *Group) sync(actor protocol.MemberID) (*protocol.Outcome, error) {
 		g.observed(actor, r)
 	}
 	out.SenderNanos = g.now() - t0
-	m.backlog = nil
-	m.stale = nil
-	if m.state.Epoch() == g.Epoch() {
-		if !bytes.Equal(m.state.EpochAuthenticator(), g.latest.EpochAuthenticator()) {
+	st.backlog = nil
+	st.stale = nil
+	if st.state.Epoch() == g.Epoch() {
+		if !bytes.Equal(st.state.EpochAuthenticator(), g.latest.EpochAuthenticator()) {
 			return nil, fmt.Errorf("epoch %d: member %d caught up to a different epoch authenticator", g.Epoch(), actor)
 		}
 		out.Verified = 1
@@ -704,7 +748,7 @@ func (g *Group) sync(actor protocol.MemberID) (*protocol.Outcome, error) {
 // Health implements protocol.HealthReporter.
 func (g *Group) Health() protocol.TreeHealth {
 	t := g.tree()
-	h := protocol.TreeHealth{Leaves: int(t.LeafCount()), Members: len(g.members)}
+	h := protocol.TreeHealth{Leaves: int(t.LeafCount()), Members: g.count}
 	for x := uint32(1); x < t.Width(); x += 2 {
 		p := t.ParentNode(tm.NodeIndex(x))
 		if p == nil {
@@ -716,8 +760,8 @@ func (g *Group) Health() protocol.TreeHealth {
 	// Mean copath resolution size along a few members' paths: the number
 	// of ciphertexts their commits would carry per path node.
 	var sum, count int
-	for i := 0; i < 8 && len(g.order) > 0; i++ {
-		m := g.members[g.order[(i*len(g.order))/8]]
+	for i := 0; i < 8 && g.order.len() > 0; i++ {
+		m := g.member(g.order.at((i * g.order.len()) / 8))
 		_, copath := t.FilteredDirectPath(m.leaf, nil, nil)
 		for _, c := range copath {
 			sum += t.ResolutionSize(c)

@@ -121,10 +121,10 @@ func (g *Group) EagerEdgesForTesting() { g.edges.eager = true }
 // own state simply stops advancing; in sampled mode its knowledge is
 // recorded now, since the shared state moves on.
 func (g *Group) offline(actor protocol.MemberID) (*protocol.Outcome, error) {
-	m := g.members[actor]
+	m := g.member(actor)
 	if !g.full {
 		k := g.knowledge(m)
-		m.stale = &k
+		m.state().stale = &k
 	}
 	return &protocol.Outcome{Label: "offline", Actor: actor}, nil
 }
@@ -136,7 +136,7 @@ func (g *Group) knowledge(m *member) protocol.Knowledge {
 	var k protocol.Knowledge
 	add := func(pub []byte) { k.Secrets = append(k.Secrets, protocol.KeySecret(pub)) }
 	if g.full {
-		st := m.state
+		st := m.state().state
 		st.View().KnownKeys(func(x tm.NodeIndex, pub []byte) {
 			g.edges.registerNode(pub, x, st.Epoch())
 			add(pub)
@@ -152,7 +152,7 @@ func (g *Group) knowledge(m *member) protocol.Knowledge {
 			g.edges.registerNode(pub, x, g.Epoch())
 			add(pub)
 		})
-		for pub := range m.pending {
+		for pub := range m.pendingUpdates(false) {
 			g.edges.register([]byte(pub), keyRef{kind: keyPending})
 			add([]byte(pub))
 		}
@@ -172,9 +172,9 @@ func (g *Group) knowledge(m *member) protocol.Knowledge {
 // state (its stale state while offline); a client whose KeyPackage awaits
 // a Welcome reveals its init and leaf keys.
 func (g *Group) Compromise(id protocol.MemberID) (protocol.Knowledge, error) {
-	if m, ok := g.members[id]; ok {
-		if m.stale != nil {
-			return *m.stale, nil
+	if m := g.member(id); m != nil {
+		if m.live != nil && m.live.stale != nil {
+			return *m.live.stale, nil
 		}
 		return g.knowledge(m), nil
 	}

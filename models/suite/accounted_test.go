@@ -84,3 +84,35 @@ func TestScalarDrawRejects(t *testing.T) {
 		t.Fatalf("P-256 order has %d bits", order.BitLen())
 	}
 }
+
+// TestPrivateBytesRoundTrip: every signature key that has a private form
+// parses back to the same key, which signs what the original verifies.
+func TestPrivateBytesRoundTrip(t *testing.T) {
+	forEachSuite(t, func(t *testing.T, s *Suite) {
+		k, err := s.GenerateSignatureKey(seeded(5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, ok := k.PrivateBytes()
+		if !ok {
+			if s.SignatureScheme()[:5] != "mldsa" {
+				t.Fatalf("%s keys have no private form", s.SignatureScheme())
+			}
+			return
+		}
+		k2, err := s.ParseSignaturePrivateKey(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(k.PublicKey(), k2.PublicKey()) {
+			t.Fatal("parsed key has another public key")
+		}
+		sig, err := s.SignWithLabel(k2, "LeafNodeTBS", []byte("content"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.VerifyWithLabel(k.PublicKey(), "LeafNodeTBS", []byte("content"), sig); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

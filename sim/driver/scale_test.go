@@ -138,32 +138,44 @@ func sameSecurity(t *testing.T, name string, a, b *security.Report) {
 // more run lists them all in its Outcomes, as the oracle used to get
 // them, and must give the same security report.
 func TestModesAgree(t *testing.T) {
+	all := []string{"full", "sampled", "scaled"}
+	warm := protocol.Shape{Kind: protocol.ShapeWarm}
+	churned := protocol.Shape{Kind: protocol.ShapeChurned, Blank: 0.4}
 	specs := []struct {
 		n     int
 		d     sim.Time
 		modes []string
 		seed  uint64
+		shape protocol.Shape
 	}{
-		{12, 6 * sim.Hour, []string{"full", "sampled", "scaled"}, 7},
-		{80, 3 * sim.Hour, []string{"full", "sampled", "scaled"}, 3},
-		{3000, 2 * sim.Hour, []string{"sampled", "scaled"}, 5},
+		{12, 6 * sim.Hour, all, 7, protocol.Shape{}},
+		{80, 3 * sim.Hour, all, 3, protocol.Shape{}},
+		{37, 3 * sim.Hour, all, 4, warm},
+		{64, 3 * sim.Hour, all, 6, churned},
+		{3000, 2 * sim.Hour, all[1:], 5, protocol.Shape{}},
+		{2500, 2 * sim.Hour, all[1:], 8, churned},
 	}
 	if testing.Short() {
-		specs = specs[:2]
+		specs = specs[:4]
 	}
 	for _, sp := range specs {
-		t.Run(fmt.Sprintf("n=%d", sp.n), func(t *testing.T) {
+		t.Run(fmt.Sprintf("n=%d/shape=%s", sp.n, sp.shape.Kind), func(t *testing.T) {
 			type run struct {
 				res  *driver.Result
 				tree []byte
 			}
 			runs := map[string]run{}
+			config := func(mode string) *driver.Config {
+				cfg := churnConfig(mode, sp.n, sp.d)
+				cfg.Workload.Shape = sp.shape
+				return cfg
+			}
 			for _, mode := range sp.modes {
-				res, tree := runRecorded(t, churnConfig(mode, sp.n, sp.d), sp.seed, false)
+				res, tree := runRecorded(t, config(mode), sp.seed, false)
 				runs[mode] = run{res, tree}
 			}
 			ref := runs[sp.modes[0]]
-			eager, _ := runRecorded(t, churnConfig(sp.modes[0], sp.n, sp.d), sp.seed, true)
+			eager, _ := runRecorded(t, config(sp.modes[0]), sp.seed, true)
 			sameSecurity(t, "edges on demand vs in outcomes", eager.Security, ref.res.Security)
 			commits := 0
 			for _, e := range ref.res.Events {
