@@ -306,6 +306,9 @@ func (h *edgeLog) registerNode(pub []byte, x tm.NodeIndex, e uint64) {
 
 // installed resolves a pending key that a commit put at node x in epoch e.
 func (h *edgeLog) installed(pub []byte, x tm.NodeIndex, e uint64) {
+	if len(h.keys) == 0 {
+		return
+	}
 	id := idOf(pub)
 	if ref, ok := h.keys[id]; ok && ref.kind == keyPending {
 		h.keys[id] = keyRef{kind: keyNode, node: x, from: uint32(e)}
@@ -315,6 +318,9 @@ func (h *edgeLog) installed(pub []byte, x tm.NodeIndex, e uint64) {
 // welcomed resolves a registered init key whose Welcome epoch e carried
 // the path secret at index item (-1 for none).
 func (h *edgeLog) welcomed(initKey []byte, e uint64, item int) {
+	if len(h.keys) == 0 {
+		return
+	}
 	id := idOf(initKey)
 	if ref, ok := h.keys[id]; ok && ref.kind == keyInit {
 		ref.welcome, ref.pathItem = uint32(e), int32(item)

@@ -6,7 +6,6 @@ import (
 	"cgkalab/models/mls"
 	"cgkalab/models/protocol"
 	"cgkalab/models/suite"
-	"cgkalab/models/treekem"
 	tm "cgkalab/models/treemath"
 )
 
@@ -30,10 +29,9 @@ type memberState struct {
 	leafKey *suite.HPKEPrivateKey      // parsed or replaced leaf key; authoritative when set
 	sigKey  *suite.SignaturePrivateKey // parsed signature key
 	pending map[string]*suite.HPKEPrivateKey
-	state   *mls.Group           // full mode only
-	backlog []*mls.MLSMessage    // full mode: missed while offline
-	view    *treekem.PrivateView // sampled modes: cached derived view
-	stale   *protocol.Knowledge  // sampled modes: what it holds while offline
+	state   *mls.Group        // full mode only
+	backlog []*mls.MLSMessage // full mode: missed while offline
+	stale   *staleKnowledge   // sampled modes: what it holds while offline
 }
 
 // noMember marks a leaf without a member in Group.byLeaf.

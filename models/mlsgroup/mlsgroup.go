@@ -1,5 +1,5 @@
 // Package mlsgroup drives an RFC 9420 group of simulated members through
-// models/protocol, in two fidelity modes.
+// models/protocol, in three fidelity modes.
 //
 // Full mode: every member holds its own mls.Group and processes every
 // message for real; an offline member queues what it misses and processes
@@ -8,17 +8,56 @@
 // Sampled mode: one mls.Group holds the public state every member shares
 // by construction (tree, epoch secrets, proposal cache). The actor performs
 // its operation for real; Sample receivers, chosen at random among the
-// online members, process each commit for real, each inside a stage that is
-// rolled back, except the last one, whose processing moves the shared state
-// to the new epoch; every receiver must reach the committer's epoch
+// online members, process each commit and proposal for real (one receiver
+// each application message), each inside a stage that is rolled back,
+// except the last commit receiver, whose processing moves the shared state
+// to the new epoch; every commit receiver must reach the committer's epoch
 // authenticator. Members that were not sampled keep no state of their own
-// beyond their leaf and signature keys: the simulation knows the path
-// secret behind every parent node's key (the committers' ground truth), so
-// a member's private view is derived when it next acts or is sampled,
-// from its leaf key and the path secrets of the non-blank ancestors it
-// knows (those whose unmerged leaves do not list it), with no HPKE work.
-// Bytes are exact in both modes; receiver cost is what sampled receivers
-// measured.
+// beyond their leaf and signature keys (serialized until they act): the
+// simulation knows the path secret behind every parent node's key (the
+// committers' ground truth), so a member's private view is its leaf key
+// plus, when the protocol asks for one, the key of a non-blank ancestor it
+// knows (one whose unmerged leaves do not list it), derived from that path
+// secret with no HPKE work. Bytes are exact in both modes; receiver cost is
+// what sampled receivers measured.
+//
+// Scaled mode is sampled mode for groups far larger than any sample, with
+// the work that no simulated member will ever consume accounted instead of
+// performed (mls.Accounting):
+//
+//   - Real: the tree, every key pair and path secret, every LeafNode and
+//     its signature, tree and parent hashes, the committer's signature and
+//     membership tag, GroupInfo and its signature and encryption, the key
+//     schedule, every KeyPackage with its keys and both signatures, and the
+//     creator's verification of each; and the receivers' processing, which
+//     is chosen before the commit is made, so that the UpdatePath
+//     ciphertext each receiver decrypts (the one for the resolution entry
+//     covering its leaf) is computed for real; each must reach the
+//     committer's epoch authenticator.
+//   - One of the Sample receivers drawn for a proposal processes it (each
+//     would do the same work, in a stage that is rolled back): Receiver
+//     operations are the same mean, Processed counts the one.
+//   - Accounted: every other UpdatePath ciphertext, and every joiner's
+//     encrypted GroupSecrets in a Welcome (no member processes a Welcome in
+//     the sampled modes): exact length (KEM output Nenc; plaintext plus the
+//     AEAD tag), zero filler bytes, counted in Ops.Encrypt, the random
+//     stream advanced exactly as the real encryption advances it, no
+//     public-key work. Ciphertexts of a lost commit, which nobody
+//     processes, are all accounted.
+//
+// Bytes per message, operation counts, trees and the oracle's answers are
+// those of sampled mode, run for run; the epoch authenticators are not,
+// because the transcript hashes the filler (the receivers' checks compare
+// authenticators within the run). Signatures are fixed-length for EdDSA
+// and ML-DSA; a DER-encoded ECDSA signature over a transcript with filler
+// may differ by a byte from the one over real ciphertexts. Measured CPU is
+// what ran: compare modes by the modelled CPU columns (operation counts
+// times the run's calibration, Calibrate).
+//
+// Encryption edges for the security oracle are not listed in Outcomes in
+// any mode: RevealedBy answers for each key the oracle learns, from a
+// per-node history of key changes (edges.go). Groups may start built (one
+// creator adding everyone), warm or churned (shape.go).
 package mlsgroup
 
 import (
@@ -41,6 +80,10 @@ import (
 type joiner struct {
 	id     protocol.MemberID
 	bundle *mls.KeyPackageBundle
+	// m is the joiner's record made ahead, its keys serialized and the
+	// bundle's private keys dropped (group creation in the sampled modes,
+	// where nobody processes a Welcome), or nil.
+	m *member
 }
 
 // Group is a simulated MLS group.
@@ -57,6 +100,9 @@ type Group struct {
 	order   joinOrder           // members in join order, for sampling
 	byLeaf  []protocol.MemberID // by leaf index; noMember for none
 	joiners map[string]joiner   // by KeyPackage init key
+	// creating lists the creation commit's joiners in the order it adds
+	// them, instead of joiners (a million entries in a map cost more).
+	creating []joiner
 	// leafPrivLen is the length of a serialized leaf private key (member.priv).
 	leafPrivLen int
 
@@ -173,9 +219,22 @@ func (g *Group) create(actor protocol.MemberID, targets []protocol.MemberID) (*p
 	}
 	// The creator adds everyone by value in one commit, having checked
 	// their KeyPackages on every core.
-	props, err := g.adds(actor, targets, out)
+	props, bundles, err := g.adds(actor, targets, out, g.full)
 	if err != nil {
 		return nil, err
+	}
+	if !g.full {
+		g.creating = make([]joiner, len(targets))
+		for i, b := range bundles {
+			// Keep what the joiner's record needs, serialized; no Welcome
+			// is processed, so the init key goes.
+			m := g.newMember(targets[i], 0, b.LeafKey, b.SigKey)
+			b.InitKey = nil
+			if m.live == nil {
+				b.LeafKey, b.SigKey = nil, nil
+			}
+			g.creating[i] = joiner{id: targets[i], bundle: b, m: m}
+		}
 	}
 	kps := make([]*mls.KeyPackage, len(props))
 	for i, p := range props {
@@ -187,6 +246,7 @@ func (g *Group) create(actor protocol.MemberID, targets []protocol.MemberID) (*p
 	}
 	out.SenderNanos += g.now() - t0
 	c, err := g.doCommit(actor, true, props)
+	g.creating = nil
 	if err != nil {
 		return nil, err
 	}
@@ -197,22 +257,25 @@ func (g *Group) create(actor protocol.MemberID, targets []protocol.MemberID) (*p
 }
 
 // adds makes a KeyPackage for each of op's targets, which the actor
-// fetches from the delivery service, and returns their Add proposals.
-func (g *Group) adds(actor protocol.MemberID, targets []protocol.MemberID, out *protocol.Outcome) ([]*mls.Proposal, error) {
+// fetches from the delivery service, and returns their Add proposals; with
+// register, the joiners are noted for the Welcome that admits them.
+func (g *Group) adds(actor protocol.MemberID, targets []protocol.MemberID, out *protocol.Outcome, register bool) ([]*mls.Proposal, []*mls.KeyPackageBundle, error) {
 	bundles, err := g.keyPackages(targets)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	props := make([]*mls.Proposal, 0, len(targets))
 	out.Messages = slices.Grow(out.Messages, len(targets))
 	to := []protocol.MemberID{actor} // shared by every KeyPackage fetched
 	for i, id := range targets {
 		b := bundles[i]
-		g.joiners[string(b.KeyPackage.InitKey)] = joiner{id, b}
+		if register {
+			g.joiners[string(b.KeyPackage.InitKey)] = joiner{id: id, bundle: b}
+		}
 		props = append(props, &mls.Proposal{Type: mls.ProposalAdd, Add: b.KeyPackage})
 		out.Messages = append(out.Messages, protocol.Message{Kind: MsgKeyPackage, Bytes: len(b.KeyPackage.Bytes()), FromDS: true, To: to})
 	}
-	return props, nil
+	return props, bundles, nil
 }
 
 // actAs returns the mls.Group through which member m acts.
@@ -224,67 +287,57 @@ func (g *Group) actAs(m *member) *mls.Group {
 	return g.canon
 }
 
-// actAsLight is actAs for operations that use no node key of the tree
-// (proposals, application messages): the member's view holds its leaf
-// key only, so no ancestor key is derived (sampled modes).
-func (g *Group) actAsLight(m *member) *mls.Group {
-	if g.full {
-		return m.state().state
-	}
-	g.canon.AssumeMember(g.lightView(m), g.sigKey(m), m.pendingUpdates(true))
-	return g.canon
-}
+// actAsLight is actAs; proposals and application messages use no node
+// key of the tree, and a view derives none until asked.
+func (g *Group) actAsLight(m *member) *mls.Group { return g.actAs(m) }
 
 // assume has the shared state take on receiver m's private state, its
-// pending Update keys copied, to process a commit in a stage; receivers
+// pending Update keys copied, to process a message in a stage; receivers
 // sign nothing.
 func (g *Group) assume(m *member) {
 	g.canon.AssumeMember(g.view(m), nil, maps.Clone(m.pendingUpdates(false)))
 }
 
-// assumeLight is assume for messages that use no node key of the tree
-// (proposals, application messages).
-func (g *Group) assumeLight(m *member) {
-	g.canon.AssumeMember(g.lightView(m), nil, maps.Clone(m.pendingUpdates(false)))
-}
+// assumeLight is assume.
+func (g *Group) assumeLight(m *member) { g.assume(m) }
 
-// lightView is a view of member m holding its leaf key only, or its
-// cached view.
-func (g *Group) lightView(m *member) *treekem.PrivateView {
-	if st := m.live; st != nil && st.view != nil && st.view.Leaf == m.leaf {
-		return st.view
-	}
-	return treekem.NewPrivateView(g.suite, m.leaf, g.leafKey(m))
-}
-
-// view derives member m's private view from its leaf key and the ground
-// truth path secrets of the ancestors it knows (sampled mode).
+// view returns member m's private view (sampled modes): its leaf key, and
+// on demand the key of any ancestor it knows, derived from the ground
+// truth path secret (RFC 9420, Section 7.4). A member knows a non-blank
+// ancestor whose unmerged leaves do not list it (the tree invariant of
+// Section 4.2): every such key was set by a commit whose path secrets the
+// simulation holds, or by the group's starting shape.
 func (g *Group) view(m *member) *treekem.PrivateView {
-	t := g.tree()
-	st := m.state()
-	v := st.view
-	if v == nil || v.Leaf != m.leaf || v.Key(t, m.leaf.Node()) == nil {
-		v = treekem.NewPrivateView(g.suite, m.leaf, g.leafKey(m))
-	}
-	path, _ := tm.DirectPath(m.leaf.Node(), t.LeafCount())
-	for _, x := range path {
-		p := t.ParentNode(x)
-		if p == nil || v.Key(t, x) != nil {
-			continue
-		}
-		if _, unmerged := slices.BinarySearch(p.UnmergedLeaves, m.leaf); unmerged {
-			continue
-		}
-		ps, ok := g.ground.get(x)
+	v := treekem.NewPrivateView(g.suite, m.leaf, g.leafKey(m))
+	leaf := m.leaf
+	v.SetKeySource(func(x tm.NodeIndex) *suite.HPKEPrivateKey {
+		ps, ok := g.known(leaf, x)
 		if !ok {
-			continue
+			return nil
 		}
-		if err := v.SetPathSecret(t, x, ps); err != nil {
-			panic(fmt.Sprintf("mlsgroup: ground truth for node %d is stale: %v", x, err))
+		k, err := g.suite.DeriveKeyPair(g.suite.DeriveSecret(ps, "node"))
+		if err != nil {
+			panic(fmt.Sprintf("mlsgroup: ground truth for node %d: %v", x, err))
 		}
-	}
-	st.view = v
+		return k
+	})
 	return v
+}
+
+// known returns the path secret of ancestor x of leaf if the member there
+// knows x's key.
+func (g *Group) known(leaf tm.LeafIndex, x tm.NodeIndex) ([]byte, bool) {
+	if x.IsLeaf() || !tm.InSubtree(leaf.Node(), x) {
+		return nil, false
+	}
+	p := g.tree().ParentNode(x)
+	if p == nil {
+		return nil, false
+	}
+	if _, unmerged := slices.BinarySearch(p.UnmergedLeaves, leaf); unmerged {
+		return nil, false
+	}
+	return g.ground.get(x)
 }
 
 // broadcast delivers a handshake message to the other members in full
@@ -383,7 +436,7 @@ func (g *Group) propose(kind string, actor protocol.MemberID, targets []protocol
 	switch kind {
 	case "add":
 		var err error
-		if props, err = g.adds(actor, targets, out); err != nil {
+		if props, _, err = g.adds(actor, targets, out, true); err != nil {
 			return nil, err
 		}
 	case "remove":
@@ -410,6 +463,9 @@ func (g *Group) propose(kind string, actor protocol.MemberID, targets []protocol
 			return nil, fmt.Errorf("member %d proposing: %w", actor, err)
 		}
 		out.Sender.Sign++
+		if kind == "update" {
+			g.registerPending(m)
+		}
 		encoded := msg.Bytes()
 		out.Messages = append(out.Messages, protocol.Message{Kind: MsgProposal, Bytes: len(encoded)})
 		if g.full {
@@ -425,10 +481,17 @@ func (g *Group) propose(kind string, actor protocol.MemberID, targets []protocol
 }
 
 // sampleProposal has sampled receivers process a proposal for real, each
-// in a stage rolled back: the shared cache already holds the proposal.
+// in a stage rolled back: the shared cache already holds the proposal. In
+// scaled mode one of them does (see the package documentation).
 func (g *Group) sampleProposal(from protocol.MemberID, encoded []byte, out *protocol.Outcome) error {
 	var nanos int64
-	for _, id := range g.sample(func(x protocol.MemberID) bool { return x == from }) {
+	receivers := g.sample(func(x protocol.MemberID) bool { return x == from })
+	if g.scaled {
+		// Every receiver does the same work for a proposal, in a stage
+		// nobody keeps: one measures it (the draws are sampled mode's).
+		receivers = receivers[:min(1, len(receivers))]
+	}
+	for _, id := range receivers {
 		m := g.member(id)
 		msg, err := mls.ParseMLSMessage(encoded)
 		if err != nil {
@@ -574,7 +637,6 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 				out.Processed++
 				out.Verified++
 				g.canon.Unstage(stage, i == len(receivers)-1)
-				r.live.view = nil // its view moved to the new epoch inside the stage; derive anew
 			}
 			averageReceiver(out, nanos)
 		}
@@ -598,7 +660,6 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 	if leafKey := newView.Key(t, m.leaf.Node()); leafKey != nil {
 		ms.leafKey = leafKey
 	}
-	ms.view = newView
 	clear(ms.pending)
 	for _, l := range res.Updated {
 		id, _ := g.atLeaf(l)
@@ -609,7 +670,6 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 		u := g.member(id).state()
 		u.leafKey = k
 		clear(u.pending)
-		u.view = nil
 	}
 	for _, l := range res.Removed {
 		id, _ := g.atLeaf(l)
@@ -632,13 +692,22 @@ func (g *Group) welcome(actor protocol.MemberID, st *mls.StagedCommit, out *prot
 	wBytes := st.WelcomeBytes
 	treeBytes := g.edges.treeSize(g.tree())
 	var joined []protocol.MemberID
-	for _, j := range st.Outcome.Joiners {
-		jn, ok := g.joiners[string(j.InitKey)]
-		if !ok {
-			return fmt.Errorf("mlsgroup: Welcome for an unknown KeyPackage at leaf %d", j.Leaf)
+	for i, j := range st.Outcome.Joiners {
+		var jn joiner
+		if g.creating != nil {
+			jn = g.creating[i]
+		} else {
+			var ok bool
+			if jn, ok = g.joiners[string(j.InitKey)]; !ok {
+				return fmt.Errorf("mlsgroup: Welcome for an unknown KeyPackage at leaf %d", j.Leaf)
+			}
+			delete(g.joiners, string(j.InitKey))
 		}
-		delete(g.joiners, string(j.InitKey))
-		m := g.newMember(jn.id, j.Leaf, jn.bundle.LeafKey, jn.bundle.SigKey)
+		m := jn.m
+		if m == nil {
+			m = g.newMember(jn.id, j.Leaf, jn.bundle.LeafKey, jn.bundle.SigKey)
+		}
+		m.leaf = j.Leaf
 		if g.full {
 			wm, err := mls.ParseMLSMessage(wBytes)
 			if err != nil {

@@ -1,6 +1,7 @@
 package mlsgroup
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 
@@ -123,37 +124,52 @@ func (g *Group) EagerEdgesForTesting() { g.edges.eager = true }
 func (g *Group) offline(actor protocol.MemberID) (*protocol.Outcome, error) {
 	m := g.member(actor)
 	if !g.full {
-		k := g.knowledge(m)
-		m.state().stale = &k
+		k, keys := g.knowledge(m)
+		m.state().stale = &staleKnowledge{k, keys}
 	}
 	return &protocol.Outcome{Label: "offline", Actor: actor}, nil
 }
 
+// staleKnowledge is what an offline member holds (sampled modes), with
+// the node keys to register with the edge history if it is compromised.
+type staleKnowledge struct {
+	k    protocol.Knowledge
+	keys []heldKey
+}
+
+// heldKey is the key of node x that a member holding the state of epoch
+// epoch knows.
+type heldKey struct {
+	x     tm.NodeIndex
+	epoch uint64
+	pub   []byte
+}
+
 // knowledge is what member m holds now: its leaf and path keys, pending
 // Update keys, the init secret of its current epoch, and the message keys
-// of its current and retained epochs that it has not used yet.
-func (g *Group) knowledge(m *member) protocol.Knowledge {
+// of its current and retained epochs that it has not used yet; and the
+// node keys among them, for RevealedBy should the oracle be given them.
+func (g *Group) knowledge(m *member) (protocol.Knowledge, []heldKey) {
 	var k protocol.Knowledge
+	var keys []heldKey
 	add := func(pub []byte) { k.Secrets = append(k.Secrets, protocol.KeySecret(pub)) }
 	if g.full {
 		st := m.state().state
 		st.View().KnownKeys(func(x tm.NodeIndex, pub []byte) {
-			g.edges.registerNode(pub, x, st.Epoch())
+			keys = append(keys, heldKey{x, st.Epoch(), pub})
 			add(pub)
 		})
 		for _, pub := range st.PendingUpdateKeys() {
-			g.edges.register(pub, keyRef{kind: keyPending})
 			add(pub)
 		}
 		k.Current = st.Epoch()
 		k.Epochs = append(st.RetainedEpochs(), st.Epoch())
 	} else {
-		g.view(m).KnownKeys(func(x tm.NodeIndex, pub []byte) {
-			g.edges.registerNode(pub, x, g.Epoch())
+		g.knownKeys(m, func(x tm.NodeIndex, pub []byte) {
+			keys = append(keys, heldKey{x, g.Epoch(), pub})
 			add(pub)
 		})
 		for pub := range m.pendingUpdates(false) {
-			g.edges.register([]byte(pub), keyRef{kind: keyPending})
 			add([]byte(pub))
 		}
 		k.Current = g.Epoch()
@@ -165,7 +181,53 @@ func (g *Group) knowledge(m *member) protocol.Knowledge {
 	for _, e := range k.Epochs {
 		k.Held = append(k.Held, epochSecret(e))
 	}
-	return k
+	return k, keys
+}
+
+// registerHeld hands the node keys a compromise reveals to the edge
+// history, each with the epoch whose state revealed it.
+func (g *Group) registerHeld(keys []heldKey) {
+	for _, h := range keys {
+		g.edges.registerNode(h.pub, h.x, h.epoch)
+	}
+}
+
+// registerPending registers the leaf keys of member m's Update proposals
+// as they are made: the oracle may learn one from a compromise before or
+// after the commit that installs it.
+func (g *Group) registerPending(m *member) {
+	if g.full {
+		for _, pub := range m.state().state.PendingUpdateKeys() {
+			g.edges.register(pub, keyRef{kind: keyPending})
+		}
+		return
+	}
+	for pub := range m.pendingUpdates(false) {
+		g.edges.register([]byte(pub), keyRef{kind: keyPending})
+	}
+}
+
+// knownKeys calls f with each key member m holds (sampled modes): its
+// leaf's, and each ancestor's it knows (view). Only public keys are named,
+// so nothing is derived; a group checking its edges for tests derives each
+// key and checks it against the tree.
+func (g *Group) knownKeys(m *member, f func(x tm.NodeIndex, pub []byte)) {
+	t := g.tree()
+	f(m.leaf.Node(), t.EncryptionKey(m.leaf.Node()))
+	path, _ := tm.DirectPath(m.leaf.Node(), t.LeafCount())
+	for _, x := range path {
+		ps, ok := g.known(m.leaf, x)
+		if !ok {
+			continue
+		}
+		if g.edges.check {
+			k, err := g.suite.DeriveKeyPair(g.suite.DeriveSecret(ps, "node"))
+			if err != nil || !bytes.Equal(k.PublicKey(), t.EncryptionKey(x)) {
+				panic(fmt.Sprintf("mlsgroup: ground truth for node %d is not its key (%v)", x, err))
+			}
+		}
+		f(x, t.EncryptionKey(x))
+	}
 }
 
 // Compromise implements protocol.Compromiser: a member reveals its whole
@@ -174,9 +236,12 @@ func (g *Group) knowledge(m *member) protocol.Knowledge {
 func (g *Group) Compromise(id protocol.MemberID) (protocol.Knowledge, error) {
 	if m := g.member(id); m != nil {
 		if m.live != nil && m.live.stale != nil {
-			return *m.live.stale, nil
+			g.registerHeld(m.live.stale.keys)
+			return m.live.stale.k, nil
 		}
-		return g.knowledge(m), nil
+		k, keys := g.knowledge(m)
+		g.registerHeld(keys)
+		return k, nil
 	}
 	for _, j := range g.joiners {
 		if j.id == id {

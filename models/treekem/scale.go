@@ -1,9 +1,11 @@
 package treekem
 
 import (
+	"bytes"
 	"io"
 
 	rt "cgkalab/models/ratchettree"
+	"cgkalab/models/suite"
 	tm "cgkalab/models/treemath"
 )
 
@@ -41,4 +43,33 @@ func (p *PendingPath) EncryptAccounted(t *rt.Tree, groupContext []byte, excluded
 		}
 		return false
 	}, rand)
+}
+
+// KeySource gives a simulated member's view, on demand, the private key
+// of node x that the member holds but the view has not derived (from the
+// simulation's ground truth path secrets), or nil. A member of a million
+// processes a commit with one key of its direct path (the one its
+// ciphertext is for); deriving all of them first would cost a key pair
+// derivation per level.
+type KeySource func(x tm.NodeIndex) *suite.HPKEPrivateKey
+
+// SetKeySource has Key ask src for the keys the view lacks.
+func (v *PrivateView) SetKeySource(src KeySource) { v.source = src }
+
+// fromSource asks the view's source for node x's key and keeps it if it
+// is the key the tree has at x now.
+func (v *PrivateView) fromSource(t *rt.Tree, x tm.NodeIndex) *suite.HPKEPrivateKey {
+	if v.source == nil {
+		return nil
+	}
+	priv := v.source(x)
+	if priv == nil {
+		return nil
+	}
+	pub := priv.PublicKey()
+	if !bytes.Equal(pub, t.EncryptionKey(x)) {
+		return nil
+	}
+	v.keys[x] = nodeKey{priv, pub}
+	return priv
 }

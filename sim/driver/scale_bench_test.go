@@ -6,10 +6,12 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"cgkalab/bench"
+	"cgkalab/experiments"
 	"cgkalab/models/mlsgroup"
 	"cgkalab/models/protocol"
 	"cgkalab/sim"
@@ -202,3 +204,137 @@ func BenchmarkCreate(b *testing.B) {
 
 // heldGroup keeps the last created group alive for heap profiles.
 var heldGroup protocol.Group
+
+// scaleRun is one benchmark run's figures.
+type scaleRun struct {
+	res      *driver.Result
+	wall     time.Duration
+	cpu      time.Duration // process CPU time, all threads
+	held     uint64        // live heap after the run, the group still held
+	peak     uint64        // peak resident set of the process so far, bytes
+	modelled int64         // sender and receivers' modelled CPU, ns
+}
+
+// runScale runs cfg once in scaled mode with a CPU clock and measures it.
+func runScale(b *testing.B, cfg *driver.Config) scaleRun {
+	b.Helper()
+	var g protocol.Group
+	d := &driver.Driver{Clock: bench.CPUTime, Protocols: map[string]protocol.Factory{"mls": func(env protocol.Env) (protocol.Group, error) {
+		var err error
+		g, err = mlsgroup.New(env)
+		return g, err
+	}}}
+	base := liveHeap()
+	cpu0, t0 := bench.CPUTime(), time.Now()
+	res, err := d.Run(context.Background(), cfg, 1, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := scaleRun{res: res, wall: time.Since(t0), cpu: time.Duration(bench.CPUTime() - cpu0)}
+	r.held = liveHeap() - base
+	heldGroup = g
+	r.peak = peakRSS()
+	for _, e := range res.Events {
+		r.modelled += e.SenderModelCPU + int64(e.Processed)*e.ReceiverModelCPU
+	}
+	return r
+}
+
+// report puts a run's figures on the benchmark line.
+func (r scaleRun) report(b *testing.B, n int) {
+	b.ReportMetric(r.wall.Seconds(), "wall-s")
+	b.ReportMetric(r.cpu.Seconds(), "cpu-s")
+	b.ReportMetric(float64(r.modelled)/1e9, "model-cpu-s")
+	b.ReportMetric(float64(r.res.Stats.Commits), "commits")
+	b.ReportMetric(float64(r.res.Stats.Events)/r.wall.Seconds(), "events/s")
+	b.ReportMetric(float64(r.held)/float64(n), "held-B/member")
+	b.ReportMetric(float64(r.peak)/(1<<30), "peak-rss-GiB")
+}
+
+// peakRSS returns the process's peak resident set size (VmHWM), in bytes.
+func peakRSS() uint64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// BenchmarkDay runs the built-in experiment's workload (experiments
+// default.yaml: joins, leaves, daily self-updates, application messages,
+// offline members, compromises, a commit every 10 minutes) for its one
+// virtual day with 10^5 members in scaled mode (CGKALAB_BENCH_MAX=5; goal:
+// under 2 minutes). Run it alone: peak RSS is the process's.
+func BenchmarkDay(b *testing.B) {
+	for _, l := range []int{4, 5} {
+		if l > benchMaxLog10() {
+			continue
+		}
+		n := pow10(l)
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			cfg := experiments.Default().Expand()[0].Config
+			cfg.Workload.Initial = n
+			cfg.Fidelity = "scaled"
+			var r scaleRun
+			for b.Loop() {
+				r = runScale(b, &cfg)
+			}
+			r.report(b, n)
+		})
+	}
+}
+
+// millionConfig is the 10^4-commit workload: a group of n members (built
+// by one creator), self-updates as commits every 10 seconds, joins and
+// leaves every 2 minutes committed every minute, application messages
+// every 30 seconds, the default offline members, a compromise every 30
+// minutes, for 25 virtual hours, in scaled mode.
+func millionConfig(n int) *driver.Config {
+	cfg := experiments.Default().Expand()[0].Config
+	cfg.Workload.Initial = n
+	cfg.Fidelity = "scaled"
+	cfg.Duration = 25 * sim.Hour
+	w := &cfg.Workload
+	w.Joins = workload.Arrival{Process: "poisson", Every: 2 * sim.Minute}
+	w.Leaves = workload.Arrival{Process: "poisson", Every: 2 * sim.Minute}
+	w.Updates = workload.Arrival{Process: "poisson", Every: 10 * sim.Second}
+	w.Messages = workload.Arrival{Process: "poisson", Every: 30 * sim.Second}
+	w.Compromises = workload.Arrival{Process: "poisson", Every: 30 * sim.Minute}
+	cfg.Options = mlsOptions(func(o *mlsgroup.Options) {
+		o.Commit.When, o.Commit.Every = "periodic", time.Minute
+		o.Updates = "commit"
+	})
+	return &cfg
+}
+
+// BenchmarkMillion runs millionConfig: 10^6 members through about 10^4
+// commits with churn and compromises (CGKALAB_BENCH_MAX=6; goals: under 10
+// minutes, peak RSS under 8 GiB). Smaller groups run the same workload.
+// Run it alone: peak RSS is the process's.
+func BenchmarkMillion(b *testing.B) {
+	hours := 25.0
+	if v, err := strconv.ParseFloat(os.Getenv("CGKALAB_BENCH_HOURS"), 64); err == nil {
+		hours = v // a shorter run, for profiles
+	}
+	for _, l := range []int{4, 5, 6} {
+		if l > benchMaxLog10() {
+			continue
+		}
+		n := pow10(l)
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			var r scaleRun
+			for b.Loop() {
+				cfg := millionConfig(n)
+				cfg.Duration = sim.FromSeconds(hours * 3600)
+				r = runScale(b, cfg)
+			}
+			r.report(b, n)
+		})
+	}
+}
