@@ -346,14 +346,14 @@ func (d *decoder) config(root *yaml.Node) driver.Config {
 			})
 		}},
 	}
-	sections := map[string]*yaml.Node{} // index only
-	for _, p := range registry {
-		fields = append(fields, field{p.section, func(n *yaml.Node, _ string) { sections[p.section] = n }})
+	nodes := map[string]*yaml.Node{} // index only
+	for _, sec := range sections {
+		fields = append(fields, field{sec.key, func(n *yaml.Node, _ string) { nodes[sec.key] = n }})
 	}
 	seen := d.mapping(root, "", true, fields)
 	d.require(root, "", seen, "duration", "group")
-	sections["protocol"] = topValue(root, "protocol")
-	c.Options = d.protocolSections(root, c.Protocol, sections)
+	nodes["protocol"] = topValue(root, "protocol")
+	c.Options = d.protocolSections(root, c.Protocol, nodes)
 	return c
 }
 
@@ -361,8 +361,8 @@ func (d *decoder) config(root *yaml.Node) driver.Config {
 // sections.
 func protocolSectionKeys() []string {
 	var keys []string
-	for _, p := range registry {
-		keys = append(keys, p.section)
+	for _, sec := range sections {
+		keys = append(keys, sec.key)
 	}
 	return keys
 }

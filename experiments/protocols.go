@@ -8,28 +8,55 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"cgkalab/models/mlsarchive"
 	"cgkalab/models/mlsgroup"
+	"cgkalab/models/pairwise"
 	"cgkalab/models/protocol"
+	"cgkalab/models/senderkeys"
+	"cgkalab/models/static"
 )
 
 // The protocols the lab runs, in one place: each with the factory of its
-// groups and the section of the experiment file that holds its own keys.
-// Sections of protocols a run does not use are decoded and checked all
-// the same, so that a sweep over protocol: can share one file.
+// groups and the sections of the experiment file that hold its own keys
+// (mls-archive reads mls: and archive:). Sections a run's protocol does
+// not use are decoded and checked all the same, so that a sweep over
+// protocol: can share one file.
 
-// protocolEntry is one protocol an experiment can name.
+// protocolEntry is one protocol an experiment can name: the factory of
+// its groups, and its options assembled from the decoded sections (by
+// section key) as the JSON its factory reads.
 type protocolEntry struct {
 	name    string
 	factory protocol.Factory
-	// section is the top-level key of the protocol's own options; options
-	// decodes it (n is nil when the file leaves it out) and returns the
-	// options as the JSON its factory reads.
-	section string
-	options func(d *decoder, n *yaml.Node, path string) any
+	options func(sec map[string]any) any
+}
+
+// sectionEntry is one protocol-specific section of an experiment file;
+// decode reads it (n is nil when the file leaves it out) into its typed
+// options, checked.
+type sectionEntry struct {
+	key    string
+	decode func(d *decoder, n *yaml.Node, path string) any
+}
+
+var sections = []sectionEntry{
+	{"mls", (*decoder).mlsOptions},
+	{"archive", (*decoder).archiveOptions},
+	{"static", (*decoder).staticOptions},
+	{"senderkeys", (*decoder).senderKeysOptions},
+	{"pairwise", (*decoder).pairwiseOptions},
 }
 
 var registry = []protocolEntry{
-	{name: "mls", factory: mlsgroup.New, section: "mls", options: (*decoder).mlsOptions},
+	{name: "mls", factory: mlsgroup.New, options: func(sec map[string]any) any { return sec["mls"] }},
+	{name: "mls-archive", factory: mlsarchive.New, options: func(sec map[string]any) any {
+		o := sec["archive"].(mlsarchive.Options)
+		o.MLS = sec["mls"].(mlsgroup.Options)
+		return o
+	}},
+	{name: "senderkeys", factory: senderkeys.New, options: func(sec map[string]any) any { return sec["senderkeys"] }},
+	{name: "pairwise", factory: pairwise.New, options: func(sec map[string]any) any { return sec["pairwise"] }},
+	{name: "static", factory: static.New, options: func(sec map[string]any) any { return sec["static"] }},
 }
 
 // Protocols returns the factories of every protocol, by name, for a
@@ -59,28 +86,26 @@ func lookupProtocol(name string) (protocolEntry, bool) {
 	return registry[i], true
 }
 
-// protocolSections decodes every protocol's section found among the top
-// level keys (nodes by section name) and returns the options JSON of the
-// run's protocol.
-func (d *decoder) protocolSections(root *yaml.Node, name string, sections map[string]*yaml.Node) json.RawMessage {
-	var raw json.RawMessage
-	for _, p := range registry {
-		n := sections[p.section]
-		opts := p.options(d, n, p.section)
-		if p.name != name {
-			continue
-		}
-		b, err := json.Marshal(opts)
-		if err != nil {
-			d.errorf(root, p.section, "cannot record options: %v", err)
-			continue
-		}
-		raw = b
+// protocolSections decodes every protocol section (nodes by section key;
+// absent ones are nil) and returns the options JSON of the run's
+// protocol.
+func (d *decoder) protocolSections(root *yaml.Node, name string, nodes map[string]*yaml.Node) json.RawMessage {
+	decoded := map[string]any{} // index only
+	for _, sec := range sections {
+		decoded[sec.key] = sec.decode(d, nodes[sec.key], sec.key)
 	}
-	if _, ok := lookupProtocol(name); !ok && name != "" {
-		d.errorf(sections["protocol"], "protocol", "unknown %q (want %s)", name, strings.Join(ProtocolNames(), ", "))
+	p, ok := lookupProtocol(name)
+	if !ok {
+		if name != "" {
+			d.errorf(nodes["protocol"], "protocol", "unknown %q (want %s)", name, strings.Join(ProtocolNames(), ", "))
+		}
+		return nil
 	}
-	return raw
+	b, err := json.Marshal(p.options(decoded))
+	if err != nil {
+		d.errorf(root, "protocol", "cannot record the options of %s: %v", name, err)
+	}
+	return b
 }
 
 // mlsOptions decodes the mls: section (mlsgroup.Options).
@@ -113,6 +138,72 @@ func (d *decoder) mlsOptions(n *yaml.Node, path string) any {
 	return o
 }
 
+// archiveOptions decodes the archive: section (the archive keys of
+// protocol mls-archive; its MLS keys are the mls: section's).
+func (d *decoder) archiveOptions(n *yaml.Node, path string) any {
+	o := mlsarchive.DefaultOptions()
+	if n != nil {
+		d.mapping(n, path, true, []field{
+			{"rotate", func(n *yaml.Node, p string) { o.Rotate, _ = d.str(n, p) }},
+			{"rotate_every", func(n *yaml.Node, p string) { t, _ := d.duration(n, p); o.RotateEvery = t.Duration() }},
+			{"history", func(n *yaml.Node, p string) { o.History, _ = d.str(n, p) }},
+			{"backup", func(n *yaml.Node, p string) { o.Backup, _ = d.boolean(n, p) }},
+		})
+	}
+	o.MLS = mlsgroup.DefaultOptions() // checked with the mls: section
+	if err := o.Validate(); err != nil {
+		d.keyErrors(err)
+	}
+	return o
+}
+
+// staticOptions decodes the static: section.
+func (d *decoder) staticOptions(n *yaml.Node, path string) any {
+	o := static.DefaultOptions()
+	if n != nil {
+		d.mapping(n, path, true, []field{
+			{"rotate_on_removal", func(n *yaml.Node, p string) { o.RotateOnRemoval, _ = d.boolean(n, p) }},
+			{"update", func(n *yaml.Node, p string) { o.Update, _ = d.str(n, p) }},
+		})
+	}
+	if err := o.Validate(); err != nil {
+		d.keyErrors(err)
+	}
+	return o
+}
+
+// senderKeysOptions decodes the senderkeys: section.
+func (d *decoder) senderKeysOptions(n *yaml.Node, path string) any {
+	o := senderkeys.DefaultOptions()
+	if n != nil {
+		d.mapping(n, path, true, []field{
+			{"rotate_every", func(n *yaml.Node, p string) { t, _ := d.duration(n, p); o.RotateEvery = t.Duration() }},
+			{"rotate_messages", func(n *yaml.Node, p string) { o.RotateMessages, _ = d.integer(n, p, 0, MaxCount) }},
+			{"max_skip", func(n *yaml.Node, p string) { o.MaxSkip, _ = d.integer(n, p, 1, MaxCount) }},
+			{"one_time_prekeys", func(n *yaml.Node, p string) { o.OneTimePrekeys, _ = d.integer(n, p, 0, MaxCount) }},
+		})
+	}
+	if err := o.Validate(); err != nil {
+		d.keyErrors(err)
+	}
+	return o
+}
+
+// pairwiseOptions decodes the pairwise: section.
+func (d *decoder) pairwiseOptions(n *yaml.Node, path string) any {
+	o := pairwise.DefaultOptions()
+	if n != nil {
+		d.mapping(n, path, true, []field{
+			{"max_skip", func(n *yaml.Node, p string) { o.MaxSkip, _ = d.integer(n, p, 1, MaxCount) }},
+			{"one_time_prekeys", func(n *yaml.Node, p string) { o.OneTimePrekeys, _ = d.integer(n, p, 0, MaxCount) }},
+		})
+	}
+	if err := o.Validate(); err != nil {
+		d.keyErrors(err)
+	}
+	return o
+}
+
 // keyErrors places each "dotted.key: message" error of err on the line of
 // its key.
 func (d *decoder) keyErrors(err error) {
@@ -125,9 +216,15 @@ func (d *decoder) keyErrors(err error) {
 func init() {
 	seen := map[string]bool{} // index only
 	for _, p := range registry {
-		if seen[p.name] || seen["section:"+p.section] {
-			panic(fmt.Sprintf("experiments: protocol %q or section %q registered twice", p.name, p.section))
+		if seen[p.name] {
+			panic(fmt.Sprintf("experiments: protocol %q registered twice", p.name))
 		}
-		seen[p.name], seen["section:"+p.section] = true, true
+		seen[p.name] = true
+	}
+	for _, s := range sections {
+		if seen["section:"+s.key] {
+			panic(fmt.Sprintf("experiments: section %q registered twice", s.key))
+		}
+		seen["section:"+s.key] = true
 	}
 }

@@ -44,6 +44,9 @@ type Record struct {
 	Mode    string        `json:"mode"` // fidelity mode used: full or sampled
 	Stats   driver.Stats  `json:"stats"`
 	Summary Summary       `json:"summary"`
+	// History is what newly added devices could read of the group's past
+	// (archive designs); absent for protocols that give joiners no old keys.
+	History *driver.History `json:"history_readable,omitempty"`
 	// Security is the oracle's summary; absent for runs without compromises.
 	Security *SecuritySummary `json:"security,omitempty"`
 	// Calibration is the per-operation CPU cost the modelled CPU columns

@@ -263,6 +263,10 @@ func (r *Runner) runOne(ctx context.Context, dir string, spec *Spec, id specID, 
 	if res == nil {
 		return nil, errors.New("the simulation returned no result")
 	}
+	sec, err := summarizeSecurity(res.Security)
+	if err != nil {
+		return nil, err
+	}
 	rec := &Record{
 		Format:      FormatVersion,
 		Version:     r.Version,
@@ -276,7 +280,9 @@ func (r *Runner) runOne(ctx context.Context, dir string, spec *Spec, id specID, 
 		Mode:        res.Mode,
 		Stats:       res.Stats,
 		Summary:     Summarize(res.Events),
-		Security:    summarizeSecurity(res.Security),
+
+		Security:    sec,
+		History:     res.History,
 		AuthDigest:  hex.EncodeToString(res.AuthDigest),
 		Runs:        id.runs,
 		SpecDigest:  id.digest,

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"encoding/csv"
+	"fmt"
 	"io"
 	"math"
 
@@ -32,6 +33,14 @@ type SecuritySummary struct {
 	// HealingKM is the Kaplan–Meier median healing time; nil without
 	// compromises.
 	HealingKM *KMMedian `json:"healing_km,omitempty"`
+	// Message-level figures, the measure every protocol shares: messages
+	// with a disappearing timer, those exposed after they had disappeared
+	// (deleted, yet readable from the recorded ciphertext), and the
+	// Kaplan–Meier median of message healing (until the first message
+	// after the last one a compromise exposes).
+	EphemeralMessages      int       `json:"ephemeral_messages"`
+	DeletedExposedMessages int       `json:"deleted_exposed_messages"`
+	MessageHealingKM       *KMMedian `json:"message_healing_km,omitempty"`
 }
 
 // KMMedian is a Kaplan–Meier median time (seconds) with its confidence
@@ -71,44 +80,48 @@ func newKMMedian(healing []float64, censored []bool) (*KMMedian, error) {
 }
 
 // CompromiseColumns are the header of a run's compromises CSV.
-var CompromiseColumns = []string{"time_s", "member", "epoch", "healing_s", "censored", "fs_window_s", "exposed_epochs"}
+var CompromiseColumns = []string{"time_s", "member", "epoch", "healing_s", "censored", "fs_window_s", "exposed_epochs",
+	"exposed_messages", "deleted_exposed_messages", "message_healing_s", "message_censored", "message_fs_window_s"}
 
 func compromisesFile(run string) string { return run + ".compromises.csv" }
 
 // summarizeSecurity condenses an oracle report.
-func summarizeSecurity(r *security.Report) *SecuritySummary {
+func summarizeSecurity(r *security.Report) (*SecuritySummary, error) {
 	if r == nil {
-		return nil
+		return nil, nil
 	}
 	s := &SecuritySummary{Compromises: len(r.Compromises), Epochs: r.Epochs, ExposedEpochs: r.ExposedEpochs,
-		IdealEpochs: r.IdealEpochs, ExcessEpochs: r.Excess, Messages: r.Messages, ExposedMessages: r.ExposedMessages}
+		IdealEpochs: r.IdealEpochs, ExcessEpochs: r.Excess, Messages: r.Messages, ExposedMessages: r.ExposedMessages,
+		EphemeralMessages: r.Ephemeral, DeletedExposedMessages: r.DeletedExposed}
 	if r.Epochs > 0 {
 		s.EpochShare = float64(r.ExposedEpochs) / float64(r.Epochs)
 	}
 	if r.Messages > 0 {
 		s.MessageShare = float64(r.ExposedMessages) / float64(r.Messages)
 	}
-	var heal, fs []float64
-	var censored []bool
+	var heal, fs, msgHeal []float64
+	var censored, msgCensored []bool
 	for _, c := range r.Compromises {
 		heal = append(heal, c.Healing.Seconds())
 		fs = append(fs, c.FSWindow.Seconds())
 		censored = append(censored, c.Censored)
+		msgHeal = append(msgHeal, c.MsgHealing.Seconds())
+		msgCensored = append(msgCensored, c.MsgCensored)
 		if c.Censored {
 			s.Censored++
 		}
 	}
 	if len(heal) > 0 {
-		// The oracle's durations are finite and non-negative, the only
-		// inputs the estimator refuses.
-		km, err := newKMMedian(heal, censored)
-		if err != nil {
-			panic("experiments: healing times the estimator refuses: " + err.Error())
+		var err error
+		if s.HealingKM, err = newKMMedian(heal, censored); err != nil {
+			return nil, fmt.Errorf("security oracle: healing times: %w", err)
 		}
-		s.HealingKM = km
+		if s.MessageHealingKM, err = newKMMedian(msgHeal, msgCensored); err != nil {
+			return nil, fmt.Errorf("security oracle: message healing times: %w", err)
+		}
 	}
 	s.HealingSeconds, s.FSWindowSeconds = NewStat(heal), NewStat(fs)
-	return s
+	return s, nil
 }
 
 // WriteCompromises writes one CSV row per compromise.
@@ -119,7 +132,9 @@ func WriteCompromises(w io.Writer, r *security.Report) error {
 	}
 	for _, c := range r.Compromises {
 		if err := cw.Write([]string{formatFloat(c.Time.Seconds()), itoa(uint32(c.Member)), itoa(c.Epoch),
-			formatFloat(c.Healing.Seconds()), formatBool(c.Censored), formatFloat(c.FSWindow.Seconds()), itoa(c.Exposed)}); err != nil {
+			formatFloat(c.Healing.Seconds()), formatBool(c.Censored), formatFloat(c.FSWindow.Seconds()), itoa(c.Exposed),
+			itoa(c.ExposedMessages), itoa(c.DeletedExposed), formatFloat(c.MsgHealing.Seconds()), formatBool(c.MsgCensored),
+			formatFloat(c.MsgFSWindow.Seconds())}); err != nil {
 			return err
 		}
 	}

@@ -12,10 +12,18 @@ import (
 func TestSecuritySummaryAndFile(t *testing.T) {
 	r := &security.Report{Epochs: 10, ExposedEpochs: 4, IdealEpochs: 3, Excess: 1, Messages: 20, ExposedMessages: 5,
 		Compromises: []*security.Compromise{
-			{Member: 3, Time: sim.Hour, Epoch: 2, Healing: 30 * sim.Minute, FSWindow: 5 * sim.Minute, Exposed: 2},
-			{Member: 7, Time: 2 * sim.Hour, Epoch: 5, Healing: 4 * sim.Hour, Censored: true, FSWindow: sim.Minute, Exposed: 3},
-		}}
-	s := summarizeSecurity(r)
+			{Member: 3, Time: sim.Hour, Epoch: 2, Healing: 30 * sim.Minute, FSWindow: 5 * sim.Minute, Exposed: 2,
+				ExposedMessages: 4, DeletedExposed: 1, MsgHealing: 40 * sim.Minute, MsgFSWindow: 2 * sim.Minute},
+			{Member: 7, Time: 2 * sim.Hour, Epoch: 5, Healing: 4 * sim.Hour, Censored: true, FSWindow: sim.Minute, Exposed: 3,
+				MsgHealing: 4 * sim.Hour, MsgCensored: true},
+		}, Ephemeral: 6, DeletedExposed: 1}
+	s, err := summarizeSecurity(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.EphemeralMessages != 6 || s.DeletedExposedMessages != 1 || s.MessageHealingKM == nil || *s.MessageHealingKM.Median != 2400 {
+		t.Errorf("message figures %+v", s)
+	}
 	if s.Compromises != 2 || s.Censored != 1 || s.EpochShare != 0.4 || s.MessageShare != 0.25 || s.ExcessEpochs != 1 {
 		t.Errorf("summary %+v", s)
 	}
@@ -34,7 +42,8 @@ func TestSecuritySummaryAndFile(t *testing.T) {
 	if err := WriteCompromises(&b, r); err != nil {
 		t.Fatal(err)
 	}
-	want := "time_s,member,epoch,healing_s,censored,fs_window_s,exposed_epochs\n3600,3,2,1800,0,300,2\n7200,7,5,14400,1,60,3\n"
+	want := "time_s,member,epoch,healing_s,censored,fs_window_s,exposed_epochs,exposed_messages,deleted_exposed_messages,message_healing_s,message_censored,message_fs_window_s\n" +
+		"3600,3,2,1800,0,300,2,4,1,2400,0,120\n7200,7,5,14400,1,60,3,0,0,14400,1,0\n"
 	if b.String() != want {
 		t.Errorf("compromises file:\n%s\nwant:\n%s", b.String(), want)
 	}
@@ -44,7 +53,15 @@ func TestSecuritySummaryAndFile(t *testing.T) {
 	if got := kmColumns(nil); strings.Join(got, ",") != ",," {
 		t.Errorf("summary columns without an estimate %q", got)
 	}
-	if summarizeSecurity(nil) != nil {
+	if s, err := summarizeSecurity(nil); s != nil || err != nil {
 		t.Error("a run without compromises has a security summary")
+	}
+}
+
+// A healing time the estimator refuses is an error, not a panic.
+func TestSecuritySummaryRefusesNegativeTimes(t *testing.T) {
+	r := &security.Report{Compromises: []*security.Compromise{{Time: sim.Hour, Healing: -sim.Hour}}}
+	if _, err := summarizeSecurity(r); err == nil {
+		t.Error("a negative healing time passed")
 	}
 }

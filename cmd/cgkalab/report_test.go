@@ -49,7 +49,7 @@ sweep:
 	if !strings.Contains(string(html), "A tiny group, to test the report.") {
 		t.Error("the report lacks the experiment's description")
 	}
-	if !strings.Contains(stdout.String(), "PCS healing (KM median [95% CI])") || !strings.Contains(stdout.String(), "Kaplan–Meier") {
+	if !strings.Contains(stdout.String(), "PCS healing, epochs (KM median [95% CI])") || !strings.Contains(stdout.String(), "Kaplan–Meier") {
 		t.Errorf("summary table:\n%s", stdout.String())
 	}
 

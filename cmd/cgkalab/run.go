@@ -178,23 +178,53 @@ func seedList(seeds []uint64) string {
 func printSummary(w io.Writer, spec *experiments.Spec, dir string, recs []*experiments.Record) {
 	fmt.Fprintf(w, "experiment %s: %d runs, results in %s\n", spec.Name, len(recs), dir)
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "run\tmode\tmembers\tepochs\tcommits\tcommit bytes (mean)\tcommit bytes (p99)\tdown/member/day\tcommit ms (mean)\tcompromises\tPCS healing (KM median [95% CI])\tFS window (median)\tepochs exposed\t")
+	fmt.Fprintln(tw, "run\tprotocol\tmode\tmembers\tepochs\tup/member/day\tdown/member/day\tcommits\tcommit bytes (mean)\tcommit ms (mean)\t")
 	for _, r := range recs {
 		c := r.Summary.Kind("commit")
-		days := r.Config.Duration.Hours() / 24
-		members := max(1, r.Summary.FinalMembers)
-		perMember := float64(r.Summary.BytesDown) / float64(members) / max(days, 1e-9)
-		sec := "0\t-\t-\t-"
-		if s := r.Security; s != nil && s.Compromises > 0 {
-			sec = fmt.Sprintf("%d\t%s\t%s\t%.0f%%", s.Compromises, kmHours(s.HealingKM), hours(s.FSWindowSeconds.P50), 100*s.EpochShare)
+		days := max(r.Config.Duration.Hours()/24, 1e-9)
+		members := float64(max(1, r.Summary.FinalMembers))
+		commits := "-\t-\t-"
+		if c.Count > 0 {
+			commits = fmt.Sprintf("%d\t%.0f\t%.2f", c.Count, c.BytesUp.Mean, c.SenderCPU.Mean/1e6)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%.0f\t%.0f\t%s\t%.2f\t%s\t\n", r.Run, r.Mode, r.Summary.FinalMembers, r.Summary.FinalEpoch,
-			c.Count, c.BytesUp.Mean, c.BytesUp.P99, humanBytes(perMember), c.SenderCPU.Mean/1e6, sec)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t\n", r.Run, r.Config.Protocol, r.Mode, r.Summary.FinalMembers, r.Summary.FinalEpoch,
+			humanBytes(float64(r.Summary.BytesUp)/members/days), humanBytes(float64(r.Summary.BytesDown)/members/days), commits)
 	}
 	tw.Flush()
-	if slices.ContainsFunc(recs, func(r *experiments.Record) bool { return r.Security != nil }) {
-		fmt.Fprintln(w, "PCS healing: Kaplan–Meier median, compromises unhealed at the end censored; n.r.: not reached within the run")
+	if !slices.ContainsFunc(recs, func(r *experiments.Record) bool { return r.Security != nil }) {
+		return
 	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 2, 8, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "run\tcompromises\tmessages exposed\tdeleted exposed\tmessage healing (KM median [95% CI])\tPCS healing, epochs (KM median [95% CI])\tFS window (median)\tepochs exposed\t")
+	for _, r := range recs {
+		s := r.Security
+		if s == nil || s.Compromises == 0 {
+			fmt.Fprintf(tw, "%s\t0\t-\t-\t-\t-\t-\t-\t\n", r.Run)
+			continue
+		}
+		share := func(n, of int) string {
+			if of == 0 {
+				return "-"
+			}
+			return fmt.Sprintf("%.0f%% of %d", 100*float64(n)/float64(of), of)
+		}
+		epochs, heal := "-", "-"
+		if s.Epochs > 0 {
+			epochs, heal = fmt.Sprintf("%.0f%%", 100*s.EpochShare), kmHours(s.HealingKM)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Run, s.Compromises, share(s.ExposedMessages, s.Messages),
+			share(s.DeletedExposedMessages, s.EphemeralMessages), kmHours(s.MessageHealingKM), heal, hours(s.FSWindowSeconds.P50), epochs)
+	}
+	tw.Flush()
+	for _, r := range recs {
+		if h := r.History; h != nil && h.Total > 0 {
+			fmt.Fprintf(w, "%s: devices added during the run could read %d of the %d past messages still on the devices (%.0f%%)\n",
+				r.Run, h.Readable, h.Total, 100*float64(h.Readable)/float64(h.Total))
+		}
+	}
+	fmt.Fprintln(w, "healing: Kaplan–Meier median, compromises unhealed at the end censored; n.r.: not reached within the run;")
+	fmt.Fprintln(w, "message healing runs to the first message after the last one the compromise exposes; deleted exposed: disappearing messages readable after their deletion")
 }
 
 func hours(seconds float64) string { return fmt.Sprintf("%.1f h", seconds/3600) }

@@ -2,7 +2,6 @@ package mlsarchive
 
 import (
 	"encoding/json"
-	"errors"
 	"slices"
 
 	"cgkalab/models/protocol"
@@ -33,13 +32,13 @@ func (g *Group) Compromise(id protocol.MemberID) (protocol.Knowledge, error) {
 // CompromiseService reveals what the backup service holds: its private
 // key (hence every archive key sealed to it, later ones too) and every
 // archive key it stored. It is an error without a backup service.
-func (g *Group) CompromiseService() (protocol.Knowledge, error) {
+func (g *Group) CompromiseService() (protocol.Knowledge, bool, error) {
 	if g.backup == nil {
-		return protocol.Knowledge{}, errors.New("mls-archive: no backup service to compromise (archive.backup is false)")
+		return protocol.Knowledge{}, false, nil // archive.backup is false: no service
 	}
 	k := protocol.Knowledge{Secrets: []protocol.Secret{protocol.KeySecret(g.backup.PublicKey())}}
 	k.Secrets = append(k.Secrets, secretsOf(g.backupGens)...)
-	return k, nil
+	return k, true, nil
 }
 
 func keysOf(m map[uint32]*archiveKey) []uint32 {

@@ -96,8 +96,10 @@ type Compromiser interface {
 // its own (a key backup), in compromise records.
 const Service = ^MemberID(0)
 
-// ServiceCompromiser is implemented by groups whose design includes such
-// a service: a compromise of it reveals what it holds.
+// ServiceCompromiser is implemented by groups whose design may include
+// such a service: a compromise of it reveals what it holds. ok is false
+// when this group runs without one (nothing is compromised), so that one
+// experiment can compromise "the service" across a sweep of protocols.
 type ServiceCompromiser interface {
-	CompromiseService() (Knowledge, error)
+	CompromiseService() (k Knowledge, ok bool, err error)
 }

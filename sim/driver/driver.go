@@ -49,10 +49,21 @@ type Result struct {
 	// Calibration is what the modelled CPU columns were computed with; nil
 	// when the run had none.
 	Calibration *protocol.Calibration
+	// History is what newly added devices could read of the group's past,
+	// for protocols that give them old keys; nil for the others.
+	History *History
 	// AuthDigest is SHA-256 over the authenticators (MLS epoch
 	// authenticators) after every event: equal digests mean the runs' group
 	// states agreed event by event.
 	AuthDigest []byte
+}
+
+// History counts, over every device added during the run, the past
+// messages (sent before it joined, not yet disappeared) it could read, and
+// all such messages.
+type History struct {
+	Readable int `json:"readable"`
+	Total    int `json:"total"`
 }
 
 // evKind is a simulation event.
@@ -155,9 +166,6 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 		if _, ok := g.(protocol.Compromiser); !ok {
 			return nil, fmt.Errorf("protocol %q cannot report what a compromise reveals", cfg.Protocol)
 		}
-		if _, ok := g.(protocol.ServiceCompromiser); !ok && cfg.Workload.ServiceAdversary() {
-			return nil, fmt.Errorf("security.service: protocol %q has no service to compromise", cfg.Protocol)
-		}
 		r.oracle = security.New()
 		if rv, ok := g.(protocol.Revealer); ok {
 			r.oracle.AskRevealer(rv)
@@ -193,6 +201,10 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 	r.stats.Events, r.stats.MaxPending = st.Processed, st.MaxPending
 	res := &Result{Mode: cfg.Mode(), Events: r.rec.Events(), Health: r.rec.Health(), Stats: r.stats,
 		Members: r.net.Totals(), AuthDigest: r.auth.Sum(nil), Calibration: r.cal}
+	if h, ok := r.group.(protocol.HistoryReporter); ok {
+		readable, total := h.HistoryReadable()
+		res.History = &History{Readable: readable, Total: total}
+	}
 	if r.oracle != nil {
 		if res.Security, err = r.oracle.Finish(cfg.Duration); err != nil {
 			return nil, err
@@ -254,7 +266,7 @@ func (r *run) start() error {
 		}
 	}
 	if w.Compromises.Enabled() {
-		if err := r.eng.At(r.gap(w.Compromises), event{kind: evCompromise}); err != nil {
+		if err := r.eng.At(r.gapWith(r.adv, w.Compromises), event{kind: evCompromise}); err != nil {
 			return err
 		}
 	}
@@ -264,7 +276,7 @@ func (r *run) start() error {
 		}
 	}
 	if w.ServiceCompromises.Enabled() {
-		if err := r.eng.At(r.gap(w.ServiceCompromises), event{kind: evServiceCompromise}); err != nil {
+		if err := r.eng.At(r.gapWith(r.adv, w.ServiceCompromises), event{kind: evServiceCompromise}); err != nil {
 			return err
 		}
 	}
@@ -322,9 +334,15 @@ func (r *run) dropMember(id protocol.MemberID) {
 	r.net.Leave(id)
 }
 
-// gap draws the time to the next arrival of a group-level process; a
-// per-member Poisson process is the superposition of the members'.
-func (r *run) gap(a workload.Arrival) sim.Time {
+// gap draws the time to the next arrival of a group-level workload
+// process; a per-member Poisson process is the superposition of the
+// members'.
+func (r *run) gap(a workload.Arrival) sim.Time { return r.gapWith(r.wl, a) }
+
+// gapWith is gap drawing from rng: the adversary draws from its own
+// stream, so that it strikes at the same times whatever the protocol
+// under test does to the workload's draws.
+func (r *run) gapWith(rng *rand.Rand, a workload.Arrival) sim.Time {
 	mean := a.Every.Seconds()
 	if a.PerMember {
 		mean /= float64(max(1, len(r.members)))
@@ -332,7 +350,7 @@ func (r *run) gap(a workload.Arrival) sim.Time {
 	if a.Process == "periodic" {
 		return sim.FromSeconds(mean)
 	}
-	return sim.FromSeconds(distuv.Exponential{Rate: 1 / mean, Src: r.wl}.Rand())
+	return sim.FromSeconds(distuv.Exponential{Rate: 1 / mean, Src: rng}.Rand())
 }
 
 // schedulePeriodic schedules a member's next periodic update or message

@@ -93,15 +93,19 @@ func (r *run) handle(now sim.Time, ev event) error {
 		return r.apply(now, protocol.Intent{Kind: protocol.Tick})
 	case evCompromise:
 		if ev.gen == 0 { // a random arrival; listed times have gen 1
-			defer r.schedule(r.gap(w.Compromises), ev)
+			defer r.schedule(r.gapWith(r.adv, w.Compromises), ev)
 		}
 		return r.compromise(now)
 	case evServiceCompromise:
 		if ev.gen == 0 {
-			defer r.schedule(r.gap(w.ServiceCompromises), ev)
+			defer r.schedule(r.gapWith(r.adv, w.ServiceCompromises), ev)
 		}
-		k, err := r.group.(protocol.ServiceCompromiser).CompromiseService()
-		if err != nil {
+		sc, ok := r.group.(protocol.ServiceCompromiser)
+		if !ok {
+			return nil // this protocol has no service
+		}
+		k, ok, err := sc.CompromiseService()
+		if err != nil || !ok {
 			return err
 		}
 		c := r.oracle.Compromise(now, protocol.Service, k)

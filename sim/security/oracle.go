@@ -247,6 +247,11 @@ func (o *Oracle) Observe(now sim.Time, out *protocol.Outcome, ttl sim.Time) {
 // Compromise records a compromise of member m at time now revealing k.
 func (o *Oracle) Compromise(now sim.Time, m protocol.MemberID, k protocol.Knowledge) *Compromise {
 	c := &Compromise{Member: m, Time: now, Epoch: k.Current, direct: slices.Clone(k.Epochs), pending: len(k.Epochs) == 0}
+	if c.pending && len(o.starts) > 0 {
+		// A client awaiting its Welcome, or a service, holds no epoch:
+		// measure from the epoch the group is in.
+		c.Epoch = uint64(len(o.starts) - 1)
+	}
 	for _, s := range k.Secrets {
 		c.know = append(c.know, o.node(s))
 	}
