@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"cgkalab/models/protocol"
 	"cgkalab/sim/driver"
 	"cgkalab/sim/metrics"
 )
@@ -50,6 +51,9 @@ type Record struct {
 	History *driver.History `json:"history_readable,omitempty"`
 	// Security is the oracle's summary; absent for runs without compromises.
 	Security *SecuritySummary `json:"security,omitempty"`
+	// Calibration is the per-operation CPU cost the modelled CPU columns
+	// use, measured at the start of the run or given in its config.
+	Calibration *protocol.Calibration `json:"calibration,omitempty"`
 	// AuthDigest is the SHA-256 over every event's epoch authenticator:
 	// equal digests mean two runs' group states agreed event by event.
 	AuthDigest string `json:"auth_digest"`
@@ -110,7 +114,7 @@ func eventRow(e *metrics.Event, kinds []string) []string {
 	return append(row,
 		itoa(s.Encrypt), itoa(s.Decrypt), itoa(s.DeriveKeyPair), itoa(s.DeriveSecret), itoa(s.Sign), itoa(s.Verify), itoa(s.AEAD),
 		itoa(r.Encrypt), itoa(r.Decrypt), itoa(r.DeriveKeyPair), itoa(r.DeriveSecret), itoa(r.Sign), itoa(r.Verify), itoa(r.AEAD),
-		itoa(e.SenderCPU), itoa(e.ReceiverCPU), itoa(e.Processed), itoa(e.Verified), formatBool(e.Path),
+		itoa(e.SenderCPU), itoa(e.ReceiverCPU), itoa(e.SenderModelCPU), itoa(e.ReceiverModelCPU), itoa(e.Processed), itoa(e.Verified), formatBool(e.Path),
 		itoa(e.Added), itoa(e.Removed), e.Rejected)
 }
 

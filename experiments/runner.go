@@ -282,11 +282,12 @@ func (r *Runner) runOne(ctx context.Context, dir string, spec *Spec, id specID, 
 		Stats:       res.Stats,
 		Summary:     Summarize(res.Events),
 
-		Security:   sec,
-		History:    res.History,
-		AuthDigest: hex.EncodeToString(res.AuthDigest),
-		Runs:       id.runs,
-		SpecDigest: id.digest,
+		Security:    sec,
+		History:     res.History,
+		AuthDigest:  hex.EncodeToString(res.AuthDigest),
+		Runs:        id.runs,
+		SpecDigest:  id.digest,
+		Calibration: res.Calibration,
 	}
 	if rec.Params == nil {
 		rec.Params = []Param{} // [] rather than null in the JSON

@@ -46,6 +46,9 @@ type Result struct {
 	Members []network.MemberBytes
 	// Security is the oracle's report; nil when the run has no compromises.
 	Security *security.Report
+	// Calibration is what the modelled CPU columns were computed with; nil
+	// when the run had none.
+	Calibration *protocol.Calibration
 	// History is what newly added devices could read of the group's past,
 	// for protocols that give them old keys; nil for the others.
 	History *History
@@ -116,7 +119,8 @@ type run struct {
 	stats     Stats
 	auth      hash.Hash
 	oracle    *security.Oracle // nil without compromises
-	err       error            // the first error of a scheduling call that cannot return one
+	cal       *protocol.Calibration
+	err       error // the first error of a scheduling call that cannot return one
 }
 
 // Run performs one simulation of cfg with the given seed.
@@ -155,11 +159,17 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 		return nil, fmt.Errorf("protocol %s: %w", cfg.Protocol, err)
 	}
 	r.group = g
+	if r.cal, err = d.calibration(cfg, g); err != nil {
+		return nil, fmt.Errorf("protocol %s: calibrating: %w", cfg.Protocol, err)
+	}
 	if cfg.Workload.Adversary() {
 		if _, ok := g.(protocol.Compromiser); !ok {
 			return nil, fmt.Errorf("protocol %q cannot report what a compromise reveals", cfg.Protocol)
 		}
 		r.oracle = security.New()
+		if rv, ok := g.(protocol.Revealer); ok {
+			r.oracle.AskRevealer(rv)
+		}
 	}
 	if err := r.start(); err != nil {
 		return nil, err
@@ -190,7 +200,7 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 	st := r.eng.Stats()
 	r.stats.Events, r.stats.MaxPending = st.Processed, st.MaxPending
 	res := &Result{Mode: cfg.Mode(), Events: r.rec.Events(), Health: r.rec.Health(), Stats: r.stats,
-		Members: r.net.Totals(), AuthDigest: r.auth.Sum(nil)}
+		Members: r.net.Totals(), AuthDigest: r.auth.Sum(nil), Calibration: r.cal}
 	if h, ok := r.group.(protocol.HistoryReporter); ok {
 		readable, total := h.HistoryReadable()
 		res.History = &History{Readable: readable, Total: total}
@@ -201,6 +211,23 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 		}
 	}
 	return res, nil
+}
+
+// calibration returns the configured calibration, or measures one when
+// the driver has a clock and the protocol can calibrate.
+func (d *Driver) calibration(cfg *Config, g protocol.Group) (*protocol.Calibration, error) {
+	if cfg.Calibration != nil {
+		return cfg.Calibration, nil
+	}
+	c, ok := g.(protocol.Calibrator)
+	if !ok || d.Clock == nil {
+		return nil, nil
+	}
+	cal, err := c.Calibrate()
+	if err != nil {
+		return nil, err
+	}
+	return &cal, nil
 }
 
 // start creates the group and schedules the first events.
