@@ -204,7 +204,10 @@ func (g *Group) after(in protocol.Intent, outs []*protocol.Outcome) ([]*protocol
 		if o.Rejected != "" {
 			continue
 		}
-		if in.Kind == protocol.Create && o.Sequenced && g.holders[in.Actor] == nil {
+		// A group created warm or churned starts at epoch 0 without a
+		// commit: its creation is where the first archive key goes too.
+		creation := in.Kind == protocol.Create
+		if creation && g.holders[in.Actor] == nil {
 			g.addHolder(in.Actor)
 		}
 		for _, id := range o.Added {
@@ -214,7 +217,7 @@ func (g *Group) after(in protocol.Intent, outs []*protocol.Outcome) ([]*protocol
 		for _, id := range o.Removed {
 			g.dropHolder(id)
 		}
-		if o.Sequenced {
+		if o.Sequenced || creation {
 			commits = append(commits, o)
 		}
 		if in.Kind == protocol.Send && o.Security != nil && len(o.Security.Protected) > 0 {
