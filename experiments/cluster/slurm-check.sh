@@ -170,10 +170,11 @@ drop_cpu_columns() {
       for (i = 1; i <= NF; i++) if (!(i in drop)) { line = line sep $i; sep = "," }
       print line }' "$1"
 }
-# drop_cpu_fields: a record without CPU-time fields and the events file's
-# size and digest (the events file holds the CPU columns).
+# drop_cpu_fields: a record without CPU-time fields (measured and
+# modelled), the calibration each run measures at its start, and the
+# events file's size and digest (the events file holds the CPU columns).
 drop_cpu_fields() {
-  jq -S 'del(.. | objects | (.sender_cpu_ns, .receiver_cpu_ns))
+  jq -S 'walk(if type == "object" then with_entries(select((.key | test("cpu_ns")) or .key == "calibration" | not)) else . end)
     | .files |= map(if (.name | endswith(".events.csv")) then del(.size, .sha256) else . end)' "$1"
 }
 (cd "$a" && find . -type f ! -path './stale/*' | sort) >"$work/files.single"
