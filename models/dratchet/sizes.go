@@ -19,14 +19,18 @@ type SizeRow struct {
 	Bytes     int
 }
 
-// Tally sums rows by operation and kind, in order of first use; rows of
-// one kind with several message shapes (an upload and the bundles
-// fetched) become one row.
+// Tally sums rows by group size, operation and kind, in order of first
+// use; rows of one kind with several message shapes (an upload and the
+// bundles fetched) become one row.
 func Tally(rows []SizeRow) []SizeRow {
+	type key struct {
+		n           int
+		op, message string
+	}
 	var out []SizeRow
-	index := map[[2]string]int{}
+	index := map[key]int{}
 	for _, r := range rows {
-		k := [2]string{r.Operation, r.Message}
+		k := key{r.N, r.Operation, r.Message}
 		i, ok := index[k]
 		if !ok {
 			i = len(out)
