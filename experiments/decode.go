@@ -224,7 +224,8 @@ var (
 )
 
 // header decodes the keys that are not part of a run's configuration:
-// name, description, seeds and sweep. The configuration keys are left to
+// name, description, question, quick (checked here, applied by
+// DecodeQuick), seeds and sweep. The configuration keys are left to
 // config, one pass per grid point.
 func (d *decoder) header(root *yaml.Node) *Spec {
 	s := &Spec{Seeds: []uint64{1}}
@@ -240,6 +241,8 @@ func (d *decoder) header(root *yaml.Node) *Spec {
 			}
 		}},
 		{"description", func(n *yaml.Node, p string) { s.Description, _ = d.str(n, p) }},
+		{"question", func(n *yaml.Node, p string) { s.Question = d.question(n, p) }},
+		{"quick", func(n *yaml.Node, p string) { d.quickEntries(n, p) }},
 		{"seeds", func(n *yaml.Node, p string) { s.Seeds = d.seeds(n, p) }},
 		{"sweep", func(n *yaml.Node, p string) { s.Sweep, d.sweepNodes = d.sweep(n, p) }},
 	}
@@ -310,7 +313,7 @@ func (d *decoder) config(root *yaml.Node) driver.Config {
 	c := defaultConfig()
 	w := &c.Workload
 	fields := []field{
-		{key: "name"}, {key: "description"}, {key: "seeds"}, {key: "sweep"},
+		{key: "name"}, {key: "description"}, {key: "question"}, {key: "quick"}, {key: "seeds"}, {key: "sweep"},
 		{"protocol", func(n *yaml.Node, p string) { c.Protocol, _ = d.str(n, p) }},
 		{"suite", func(n *yaml.Node, p string) { c.Suite, _ = d.suite(n, p) }},
 		{"fidelity", func(n *yaml.Node, p string) { c.Fidelity, _ = d.str(n, p) }},

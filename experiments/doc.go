@@ -23,6 +23,9 @@
 //
 //	name            required  results go to <out>/<name>/; letters, digits, '.', '_', '-'
 //	description     [""]      free text
+//	question        [""]      the one-line question the experiment answers (cgkalab list, reports)
+//	quick           [none]    the quick form (see DecodeQuick): dotted key -> value replacing the
+//	                          file's, sweep.K for the sweep's key K, null to remove a key
 //	protocol        [mls]     protocol under test (driver.Config.Protocol)
 //	suite           [1]       cipher suite code point, decimal or hex (0x0001, 0xF001)
 //	fidelity        [auto]    full | sampled | auto
@@ -66,6 +69,13 @@
 // max)); a key that does not apply to the family is an error. A bare
 // number, or a bare duration where the unit is seconds, means fixed. In
 // seconds distributions value and max may be durations (8h).
+//
+// # Named experiments
+//
+// The library (library/*.yaml, embedded: Library, LoadNamed) holds the
+// experiments that answer the questions the lab was built for, each with a
+// question, comments that say what to look at in its report and what its
+// full run costs, and a quick form. cgkalab list shows them.
 //
 // # Runs
 //

@@ -29,6 +29,15 @@ const (
 // path as given. A file larger than MaxFileBytes (or a device that never
 // ends) is refused after reading that much.
 func Load(path string) (*Spec, error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Decode(path, data)
+}
+
+// readFile reads an experiment file of at most MaxFileBytes.
+func readFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -41,7 +50,7 @@ func Load(path string) (*Spec, error) {
 	if len(data) > MaxFileBytes {
 		return nil, &Error{File: path, Msg: fmt.Sprintf("larger than %d bytes: not an experiment file", MaxFileBytes)}
 	}
-	return Decode(path, data)
+	return data, nil
 }
 
 // expandedSize counts the nodes of n with every alias expanded, stopping

@@ -10,7 +10,9 @@ import (
 
 	"cgkalab/models/mlsarchive"
 	"cgkalab/models/mlsgroup"
+	"cgkalab/models/pairwise"
 	"cgkalab/models/protocol"
+	"cgkalab/models/senderkeys"
 	"cgkalab/models/static"
 )
 
@@ -41,6 +43,8 @@ var sections = []sectionEntry{
 	{"mls", (*decoder).mlsOptions},
 	{"archive", (*decoder).archiveOptions},
 	{"static", (*decoder).staticOptions},
+	{"senderkeys", (*decoder).senderKeysOptions},
+	{"pairwise", (*decoder).pairwiseOptions},
 }
 
 var registry = []protocolEntry{
@@ -50,6 +54,8 @@ var registry = []protocolEntry{
 		o.MLS = sec["mls"].(mlsgroup.Options)
 		return o
 	}},
+	{name: "senderkeys", factory: senderkeys.New, options: func(sec map[string]any) any { return sec["senderkeys"] }},
+	{name: "pairwise", factory: pairwise.New, options: func(sec map[string]any) any { return sec["pairwise"] }},
 	{name: "static", factory: static.New, options: func(sec map[string]any) any { return sec["static"] }},
 }
 
@@ -158,6 +164,38 @@ func (d *decoder) staticOptions(n *yaml.Node, path string) any {
 		d.mapping(n, path, true, []field{
 			{"rotate_on_removal", func(n *yaml.Node, p string) { o.RotateOnRemoval, _ = d.boolean(n, p) }},
 			{"update", func(n *yaml.Node, p string) { o.Update, _ = d.str(n, p) }},
+		})
+	}
+	if err := o.Validate(); err != nil {
+		d.keyErrors(err)
+	}
+	return o
+}
+
+// senderKeysOptions decodes the senderkeys: section.
+func (d *decoder) senderKeysOptions(n *yaml.Node, path string) any {
+	o := senderkeys.DefaultOptions()
+	if n != nil {
+		d.mapping(n, path, true, []field{
+			{"rotate_every", func(n *yaml.Node, p string) { t, _ := d.duration(n, p); o.RotateEvery = t.Duration() }},
+			{"rotate_messages", func(n *yaml.Node, p string) { o.RotateMessages, _ = d.integer(n, p, 0, MaxCount) }},
+			{"max_skip", func(n *yaml.Node, p string) { o.MaxSkip, _ = d.integer(n, p, 1, MaxCount) }},
+			{"one_time_prekeys", func(n *yaml.Node, p string) { o.OneTimePrekeys, _ = d.integer(n, p, 0, MaxCount) }},
+		})
+	}
+	if err := o.Validate(); err != nil {
+		d.keyErrors(err)
+	}
+	return o
+}
+
+// pairwiseOptions decodes the pairwise: section.
+func (d *decoder) pairwiseOptions(n *yaml.Node, path string) any {
+	o := pairwise.DefaultOptions()
+	if n != nil {
+		d.mapping(n, path, true, []field{
+			{"max_skip", func(n *yaml.Node, p string) { o.MaxSkip, _ = d.integer(n, p, 1, MaxCount) }},
+			{"one_time_prekeys", func(n *yaml.Node, p string) { o.OneTimePrekeys, _ = d.integer(n, p, 0, MaxCount) }},
 		})
 	}
 	if err := o.Validate(); err != nil {

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"cgkalab/models/protocol"
 	"cgkalab/sim/driver"
 	"cgkalab/sim/metrics"
 )
@@ -32,19 +33,27 @@ type Record struct {
 	Experiment string `json:"experiment"`
 	// Description is the experiment file's description: the question the
 	// experiment asks, for reports.
-	Description string  `json:"description,omitempty"`
-	Run         string  `json:"run"`
-	Index       int     `json:"index"` // position among the experiment's runs, from 0
-	Seed        uint64  `json:"seed"`
-	Params      []Param `json:"params"`
+	Description string `json:"description,omitempty"`
+	// Question is the experiment's one-line question (its question: key).
+	Question string  `json:"question,omitempty"`
+	Run      string  `json:"run"`
+	Index    int     `json:"index"` // position among the experiment's runs, from 0
+	Seed     uint64  `json:"seed"`
+	Params   []Param `json:"params"`
 	// Config is the resolved configuration as encoding/json writes
 	// driver.Config (times in virtual nanoseconds).
 	Config  driver.Config `json:"config"`
 	Mode    string        `json:"mode"` // fidelity mode used: full or sampled
 	Stats   driver.Stats  `json:"stats"`
 	Summary Summary       `json:"summary"`
+	// History is what newly added devices could read of the group's past
+	// (archive designs); absent for protocols that give joiners no old keys.
+	History *driver.History `json:"history_readable,omitempty"`
 	// Security is the oracle's summary; absent for runs without compromises.
 	Security *SecuritySummary `json:"security,omitempty"`
+	// Calibration is the per-operation CPU cost the modelled CPU columns
+	// use, measured at the start of the run or given in its config.
+	Calibration *protocol.Calibration `json:"calibration,omitempty"`
 	// AuthDigest is the SHA-256 over every event's epoch authenticator:
 	// equal digests mean two runs' group states agreed event by event.
 	AuthDigest string `json:"auth_digest"`
@@ -105,7 +114,7 @@ func eventRow(e *metrics.Event, kinds []string) []string {
 	return append(row,
 		itoa(s.Encrypt), itoa(s.Decrypt), itoa(s.DeriveKeyPair), itoa(s.DeriveSecret), itoa(s.Sign), itoa(s.Verify), itoa(s.AEAD),
 		itoa(r.Encrypt), itoa(r.Decrypt), itoa(r.DeriveKeyPair), itoa(r.DeriveSecret), itoa(r.Sign), itoa(r.Verify), itoa(r.AEAD),
-		itoa(e.SenderCPU), itoa(e.ReceiverCPU), itoa(e.Processed), itoa(e.Verified), formatBool(e.Path),
+		itoa(e.SenderCPU), itoa(e.ReceiverCPU), itoa(e.SenderModelCPU), itoa(e.ReceiverModelCPU), itoa(e.Processed), itoa(e.Verified), formatBool(e.Path),
 		itoa(e.Added), itoa(e.Removed), e.Rejected)
 }
 

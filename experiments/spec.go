@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
+
 	"cgkalab/sim/driver"
 )
 
@@ -35,6 +37,12 @@ func Default() *Spec {
 type Spec struct {
 	Name        string
 	Description string
+	// Question is the one-line question the experiment answers (its
+	// question: key), shown by cgkalab list and in reports.
+	Question string
+	// Quick reports whether this is the file's quick form (DecodeQuick):
+	// its quick: section applied and "-quick" appended to its name.
+	Quick bool
 	// File is the name errors and records refer to the file by.
 	File  string
 	Seeds []uint64
@@ -82,6 +90,11 @@ func Decode(file string, data []byte) (*Spec, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeRoot(file, root)
+}
+
+// decodeRoot decodes a parsed experiment file.
+func decodeRoot(file string, root *yaml.Node) (*Spec, error) {
 	d := &decoder{file: file}
 	s := d.header(root)
 	s.File = file

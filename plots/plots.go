@@ -23,7 +23,12 @@
 //   - FS exposure windows (FSWindows): empirical CDFs, which are not
 //     censored;
 //   - cost against group size (CostVsSize): mean and p90 of commit bytes up
-//     and mean bytes down per recipient against initial members, log-log.
+//     and mean bytes down per recipient against initial members, log-log;
+//   - the frontier (Frontier), first when drawn: bytes downloaded per member
+//     per day against the Kaplan–Meier median healing time with its
+//     interval, one labelled point per setting, for experiments that sweep
+//     an update, eviction or rotation setting, or the protocol (see
+//     frontierKey), with compromises in two settings or more.
 //
 // Rules every figure keeps: a CDF or survival axis is exactly [0, 1];
 // legends sit below the plot area and never cover data; sizes that span
@@ -112,7 +117,8 @@ type Figure struct {
 	// Run is the run the figure shows; empty for a figure of the whole
 	// experiment.
 	Run string
-	// Kind names the figure: cost, dist, health, healing, fswindow, size.
+	// Kind names the figure: cost, dist, health, frontier, healing,
+	// fswindow, size.
 	Kind string
 	// Caption says what the figure shows and how to read it.
 	Caption string
@@ -215,6 +221,13 @@ func experimentFigures(dir string, groups []*group, st Style, styles *Styles) ([
 	comp, err := readGroupCompromises(dir, groups)
 	if err != nil {
 		return nil, err
+	}
+	if wantsFrontier(groups, comp) {
+		pts, err := frontierPoints(dir, groups, comp)
+		if err != nil {
+			return nil, err
+		}
+		figs = append(figs, expFigure{frontier(pts, st, styles), "frontier", frontierCaption})
 	}
 	if len(comp) > 0 {
 		figs = append(figs,

@@ -24,10 +24,16 @@ type record struct {
 	Mode       string  `json:"mode"`
 	Params     []Param `json:"params"`
 	Config     struct {
+		Protocol string `json:"Protocol"`
+		Duration int64  `json:"Duration"` // virtual nanoseconds
 		Workload struct {
 			Initial int `json:"Initial"`
 		} `json:"Workload"`
 	} `json:"config"`
+	Summary struct {
+		FinalMembers int   `json:"final_members"`
+		BytesDown    int64 `json:"bytes_down_total"`
+	} `json:"summary"`
 }
 
 // Param is a swept key and its value in one run, as run records hold

@@ -25,6 +25,7 @@ Commands:
   sim       simulator events per second and memory per member at fixed specs
   compare   compare two result files (benchstat's statistics), fail on regressions
   history   draw one metric across many result files in commit order
+  peers     cgkalab and ts-mls (node) through the same scenarios, side by side
 
 Run 'cgkalab bench <command> -h' for its flags. Results are written in the
 Go benchmark format (readable by benchstat) with -o FILE or --format bench;
@@ -91,7 +92,7 @@ commit, else its version, else its name.
 func runBench(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, benchUsage)
-		return usageError{"bench: expected a command: tree, sim, compare or history"}
+		return usageError{"bench: expected a command: tree, sim, compare, history or peers"}
 	}
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "tree":
@@ -102,6 +103,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return runBenchCompare(rest, stdout, stderr)
 	case "history":
 		return runBenchHistory(rest, stdout, stderr)
+	case "peers":
+		return runPeers(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, benchUsage)
 		return nil

@@ -131,9 +131,10 @@ Usage:
 
 Commands:
   run         run an experiment (default: the built-in one) and write results and figures
+  list        list the named experiments and their questions (run NAME [--quick] runs one)
   merge       join the runs that sharded 'run --shard i/N' processes wrote
   report      write an HTML and a Markdown report of a results folder
-  bench       benchmarks (tree, sim) in Go benchmark format; compare and history of result files
+  bench       benchmarks (tree, sim) in Go benchmark format; compare and history of result files; peers
   conformance run the official MLS test vectors found in a directory
   sizes       exact wire sizes of MLS messages per cipher suite and group size
   version     print the version of this build
@@ -163,6 +164,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		ctx, stop := signalContext()
 		defer stop()
 		return runRun(ctx, rest, stdout, stderr)
+	case "list":
+		return runList(rest, stdout, stderr)
 	case "merge":
 		return runMerge(rest, stdout, stderr)
 	case "report":

@@ -18,10 +18,11 @@ import (
 	"cgkalab/sim/driver"
 )
 
-const runUsage = `usage: cgkalab run [FILE|default] [--out DIR] [--seed S] [--shard i/N] [--no-plots]
+const runUsage = `usage: cgkalab run [FILE|NAME|default] [--quick] [--out DIR] [--seed S] [--shard i/N] [--no-plots]
 
 Runs an experiment: with no argument, the built-in default (one simulated day
-of an MLS group with churn, messages and offline members, at three sizes).
+of an MLS group with churn, messages and offline members, at three sizes); a
+NAME that is not a file is one of the named experiments 'cgkalab list' shows.
 Results go to DIR/<name>/ (default DIR: results): per run an events CSV, a
 tree-health CSV (and a compromises CSV when the experiment compromises
 members) and a JSON record written last, which holds the SHA-256 of the
@@ -34,6 +35,8 @@ and whose files still match their digests, and redoes the others. Files of
 another configuration, or of runs no longer in the experiment, are moved into
 DIR/<name>/stale/ (with a note on stderr), never mixed into the results.
 
+  --quick      run the experiment's quick form: its quick: section applied
+               (the same question at a small scale), results in DIR/<name>-quick/
   --seed S     run only the runs of seed S, which must be one of the file's
                seeds; summary.csv and figures are left to a full run or merge
   --shard i/N  run every N-th run starting at i (0-based), e.g. for job arrays
@@ -71,6 +74,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Var(&seed, "seed", "run only this seed")
 	shardFlag := fs.String("shard", "", "i/N")
 	noPlots := fs.Bool("no-plots", false, "skip figures")
+	quick := fs.Bool("quick", false, "run the quick form")
 	// Allow the experiment before or after the flags.
 	var positional []string
 	rest := args
@@ -100,7 +104,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return usageError{"run: --shard: " + err.Error()}
 		}
 	}
-	spec, err := loadSpec(positional)
+	spec, err := loadExperiment(strings.Join(positional, ""), *quick)
 	if err != nil {
 		return err
 	}
@@ -149,17 +153,10 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
-// loadSpec loads the experiment the arguments name: the built-in default
-// without one. An experiment file that cannot be used is bad input.
+// loadSpec loads the experiment the arguments name (loadExperiment): the
+// built-in default without one.
 func loadSpec(positional []string) (*experiments.Spec, error) {
-	if len(positional) == 0 || positional[0] == "default" {
-		return experiments.Default(), nil
-	}
-	spec, err := experiments.Load(positional[0])
-	if err != nil {
-		return nil, badInput{err}
-	}
-	return spec, nil
+	return loadExperiment(strings.Join(positional, ""), false)
 }
 
 func seedList(seeds []uint64) string {
@@ -217,6 +214,12 @@ func printSummary(w io.Writer, spec *experiments.Spec, dir string, recs []*exper
 			share(s.DeletedExposedMessages, s.EphemeralMessages), kmHours(s.MessageHealingKM), heal, hours(s.FSWindowSeconds.P50), epochs)
 	}
 	tw.Flush()
+	for _, r := range recs {
+		if h := r.History; h != nil && h.Total > 0 {
+			fmt.Fprintf(w, "%s: devices added during the run could read %d of the %d past messages still on the devices (%.0f%%)\n",
+				r.Run, h.Readable, h.Total, 100*float64(h.Readable)/float64(h.Total))
+		}
+	}
 	fmt.Fprintln(w, "healing: Kaplan–Meier median, compromises unhealed at the end censored; n.r.: not reached within the run;")
 	fmt.Fprintln(w, "message healing runs to the first message after the last one the compromise exposes; deleted exposed: disappearing messages readable after their deletion")
 }

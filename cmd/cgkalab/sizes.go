@@ -33,6 +33,10 @@ n = 8, 64 and 512.
                 suite, message, form, shape and n) or bench (the Go
                 benchmark format, unit B/msg)
   -o FILE       also write the Go benchmark format to FILE
+  --protocols P the other protocols' operations instead (all, or names:
+                mls-archive, static, senderkeys, pairwise), in the first
+                suite of --suites, at --n sizes (default 8,64,512,1024)
+                with --payload bytes of application data (default 100)
   --config k=v  add or override a configuration line of the results
 
 Progress goes to stderr, the tables to stdout.
@@ -55,6 +59,9 @@ func runSizes(args []string, stdout, stderr io.Writer) error {
 	suitesFlag := fs.String("suites", "all", "")
 	maxBuilt := fs.Int("max-built", 14, "")
 	maxWarm := fs.Int("max-warm", 20, "")
+	protocols := fs.String("protocols", "", "")
+	groupSizes := fs.String("n", "8,64,512,1024", "")
+	payload := fs.Int("payload", 100, "")
 	var out resultOut
 	out.register(fs)
 	pos, err := parseFlags(fs, args, sizesUsage, stdout, stderr)
@@ -68,6 +75,9 @@ func runSizes(args []string, stdout, stderr io.Writer) error {
 	suites, err := parseSuites(*suitesFlag)
 	if err != nil {
 		return usageError{"sizes: --suites: " + err.Error()}
+	}
+	if *protocols != "" {
+		return protocolSizesCommand(*protocols, suites, *groupSizes, *payload, out.format, stdout, stderr)
 	}
 	// K is an exponent: compare it, not 1<<K, which wraps to 0 at 64.
 	largest := bench.CommitSizes[len(bench.CommitSizes)-1]
@@ -213,4 +223,24 @@ func writeSizesCSV(cw *csv.Writer, rows []bench.SizeRow) {
 		}
 		cw.Write([]string{fmt.Sprintf("%#04x", uint16(r.Suite.ID)), r.Suite.Name, r.Message, r.Form, string(r.Shape), n, strconv.Itoa(r.Bytes)})
 	}
+}
+
+// protocolSizesCommand checks the flags of sizes --protocols and prints
+// the tables.
+func protocolSizesCommand(names string, suites []*suite.Suite, sizes string, payload int, format string, stdout, stderr io.Writer) error {
+	var ns []int
+	for _, f := range strings.Split(sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 2 || n > 1<<14 {
+			return usageError{fmt.Sprintf("sizes: --n: %q is not a group size in 2..16384", f)}
+		}
+		ns = append(ns, n)
+	}
+	if payload < 1 || payload > 1<<24 {
+		return usageError{fmt.Sprintf("sizes: --payload %d: want 1 to %d bytes", payload, 1<<24)}
+	}
+	if format != "text" && format != "csv" {
+		return usageError{"sizes: --protocols writes text or csv"}
+	}
+	return writeProtocolSizes(names, uint16(suites[0].ID), ns, payload, format, stdout, stderr)
 }

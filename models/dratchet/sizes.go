@@ -23,12 +23,12 @@ type SizeRow struct {
 // use; rows of one kind with several message shapes (an upload and the
 // bundles fetched) become one row.
 func Tally(rows []SizeRow) []SizeRow {
-	type key struct {
-		n           int
-		op, message string
-	}
 	var out []SizeRow
-	index := map[key]int{}
+	type key struct {
+		n       int
+		op, msg string
+	}
+	index := map[key]int{} // index only
 	for _, r := range rows {
 		k := key{r.N, r.Operation, r.Message}
 		i, ok := index[k]

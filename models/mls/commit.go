@@ -72,6 +72,9 @@ type CommitOptions struct {
 	// RatchetTreeInWelcome puts the ratchet_tree extension in the Welcome's
 	// GroupInfo (RFC 9420, Section 12.4.3.3).
 	RatchetTreeInWelcome bool
+	// Accounting, for simulations, names the encryptions to perform; nil
+	// performs them all (see Accounting).
+	Accounting *Accounting
 }
 
 // StagedCommit is a Commit created but not yet applied: the delivery
@@ -590,7 +593,7 @@ func (g *Group) Commit(opts CommitOptions, rand io.Reader) (staged *StagedCommit
 		if err != nil {
 			return nil, err
 		}
-		up, edges, err := pp.Encrypt(g.tree, g.provisionalContext(a.exts), a.added, rand)
+		up, edges, err := opts.Accounting.encryptPath(pp, g.tree, g.provisionalContext(a.exts), a.added, rand)
 		if err != nil {
 			return nil, err
 		}
@@ -617,7 +620,7 @@ func (g *Group) Commit(opts CommitOptions, rand io.Reader) (staged *StagedCommit
 	staged = &StagedCommit{Commit: msg, CommitBytes: msg.Bytes(), Outcome: out, next: next, view: view, reinit: a.reinit}
 	out.CommitBytes = len(staged.CommitBytes)
 	if len(a.added) > 0 {
-		if staged.Welcome, err = g.welcome(next, tag, a, pp, opts.RatchetTreeInWelcome, out, rand); err != nil {
+		if staged.Welcome, err = g.welcome(next, tag, a, pp, opts.RatchetTreeInWelcome, opts.Accounting, out, rand); err != nil {
 			return nil, err
 		}
 		staged.WelcomeBytes = staged.Welcome.Bytes()

@@ -79,6 +79,9 @@ type KeyPackage struct {
 	LeafNode    *rt.LeafNode
 	Extensions  []extension.Extension
 	Signature   []byte
+
+	// validated remembers a successful Validate (see ValidateKeyPackages).
+	validated *keyPackageCheck
 }
 
 func (k *KeyPackage) marshalTBS(b *wire.Builder) {

@@ -67,7 +67,7 @@ func (g *Group) GroupInfo(withTree bool) (*GroupInfo, error) {
 // welcome secret, and GroupSecrets for each joiner encrypted to its
 // KeyPackage's init key, carrying the path secret of the lowest common
 // ancestor of joiner and committer when the Commit has a path.
-func (g *Group) welcome(next *epoch, tag []byte, a *applied, pp *treekem.PendingPath, withTree bool, out *Outcome, rand io.Reader) (*MLSMessage, error) {
+func (g *Group) welcome(next *epoch, tag []byte, a *applied, pp *treekem.PendingPath, withTree bool, acct *Accounting, out *Outcome, rand io.Reader) (*MLSMessage, error) {
 	s := g.suite
 	var exts []extension.Extension
 	if withTree {
@@ -104,7 +104,7 @@ func (g *Group) welcome(next *epoch, tag []byte, a *applied, pp *treekem.Pending
 				}
 			}
 		}
-		kemOut, ct, err := s.EncryptWithLabel(kp.InitKey, "Welcome", encGI, encode(gs.Marshal), rand)
+		kemOut, ct, err := acct.encryptGroupSecrets(s, kp.InitKey, encGI, encode(gs.Marshal), rand)
 		if err != nil {
 			return nil, fmt.Errorf("welcome for leaf %d: %w", l, err)
 		}

@@ -102,7 +102,7 @@ type Group struct {
 	rotated     time.Duration // when the current archive key was made
 	backup      *suite.HPKEPrivateKey
 	backupGens  []uint32
-	hist        history
+	hist        protocol.History
 	err         error    // the first inconsistency the observer found
 	keepRecords bool     // tests: keep every archive record
 	records     [][]byte // the archive, when kept
@@ -323,7 +323,7 @@ func (g *Group) afterCommits(in protocol.Intent, commits []*protocol.Outcome) (*
 		gens[i] = k.gen
 	}
 	for range added {
-		g.hist.join(in.Now, gens)
+		g.hist.Join(in.Now, gens)
 	}
 	return out, nil
 }
@@ -459,7 +459,7 @@ func (g *Group) archive(in protocol.Intent, o *protocol.Outcome) error {
 	o.Sender.AEAD++
 	o.Messages = append(o.Messages, protocol.Message{Kind: MsgArchiveRecord, Bytes: len(data), To: []protocol.MemberID{}})
 	o.Security.Protected = append(o.Security.Protected, archiveKeySecret(k.gen))
-	g.hist.sent(in.Now, in.TTL, k.gen)
+	g.hist.Sent(in.Now, in.TTL, k.gen)
 	if g.keepRecords {
 		g.records = append(g.records, data)
 	}

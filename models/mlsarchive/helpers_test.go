@@ -61,6 +61,9 @@ func newRig(t *testing.T, mode string, n int, opts *mlsarchive.Options, seed uin
 		t.Fatal(err)
 	}
 	r.g = g
+	if rv, ok := g.(protocol.Revealer); ok {
+		r.o.AskRevealer(rv) // encryption edges on demand, as runs have them
+	}
 	var targets []protocol.MemberID
 	for m := 1; m < n; m++ {
 		targets = append(targets, protocol.MemberID(m))

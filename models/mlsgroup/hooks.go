@@ -46,26 +46,25 @@ func EpochSecret(e uint64) protocol.Secret { return epochSecret(e) }
 
 // IsMember reports whether id is a member of the group now.
 func (g *Group) IsMember(id protocol.MemberID) bool {
-	_, ok := g.members[id]
-	return ok
+	return g.member(id) != nil
 }
 
 // SignAs has member id sign content with its MLS signature key
 // (SignWithLabel, RFC 9420, Section 5.1.2), for the messages of a
 // protocol built on this group.
 func (g *Group) SignAs(id protocol.MemberID, label string, content []byte) ([]byte, error) {
-	m, ok := g.members[id]
-	if !ok {
+	m := g.member(id)
+	if m == nil {
 		return nil, fmt.Errorf("mlsgroup: SignAs %d, not a member", id)
 	}
-	return g.suite.SignWithLabel(m.sigKey, label, content)
+	return g.suite.SignWithLabel(g.sigKey(m), label, content)
 }
 
 // SignaturePublicKey returns member id's signature public key.
 func (g *Group) SignaturePublicKey(id protocol.MemberID) ([]byte, bool) {
-	m, ok := g.members[id]
-	if !ok {
+	m := g.member(id)
+	if m == nil {
 		return nil, false
 	}
-	return m.sigKey.PublicKey(), true
+	return g.sigKey(m).PublicKey(), true
 }

@@ -1,5 +1,5 @@
 // Package mlsgroup drives an RFC 9420 group of simulated members through
-// models/protocol, in two fidelity modes.
+// models/protocol, in three fidelity modes.
 //
 // Full mode: every member holds its own mls.Group and processes every
 // message for real; an offline member queues what it misses and processes
@@ -8,23 +8,63 @@
 // Sampled mode: one mls.Group holds the public state every member shares
 // by construction (tree, epoch secrets, proposal cache). The actor performs
 // its operation for real; Sample receivers, chosen at random among the
-// online members, process each commit for real, each inside a stage that is
-// rolled back, except the last one, whose processing moves the shared state
-// to the new epoch; every receiver must reach the committer's epoch
+// online members, process each commit and proposal for real (one receiver
+// each application message), each inside a stage that is rolled back,
+// except the last commit receiver, whose processing moves the shared state
+// to the new epoch; every commit receiver must reach the committer's epoch
 // authenticator. Members that were not sampled keep no state of their own
-// beyond their leaf and signature keys: the simulation knows the path
-// secret behind every parent node's key (the committers' ground truth), so
-// a member's private view is derived when it next acts or is sampled,
-// from its leaf key and the path secrets of the non-blank ancestors it
-// knows (those whose unmerged leaves do not list it), with no HPKE work.
-// Bytes are exact in both modes; receiver cost is what sampled receivers
-// measured.
+// beyond their leaf and signature keys (serialized until they act): the
+// simulation knows the path secret behind every parent node's key (the
+// committers' ground truth), so a member's private view is its leaf key
+// plus, when the protocol asks for one, the key of a non-blank ancestor it
+// knows (one whose unmerged leaves do not list it), derived from that path
+// secret with no HPKE work. Bytes are exact in both modes; receiver cost is
+// what sampled receivers measured.
+//
+// Scaled mode is sampled mode for groups far larger than any sample, with
+// the work that no simulated member will ever consume accounted instead of
+// performed (mls.Accounting):
+//
+//   - Real: the tree, every key pair and path secret, every LeafNode and
+//     its signature, tree and parent hashes, the committer's signature and
+//     membership tag, GroupInfo and its signature and encryption, the key
+//     schedule, every KeyPackage with its keys and both signatures, and the
+//     creator's verification of each; and the receivers' processing, which
+//     is chosen before the commit is made, so that the UpdatePath
+//     ciphertext each receiver decrypts (the one for the resolution entry
+//     covering its leaf) is computed for real; each must reach the
+//     committer's epoch authenticator.
+//   - One of the Sample receivers drawn for a proposal processes it (each
+//     would do the same work, in a stage that is rolled back): Receiver
+//     operations are the same mean, Processed counts the one.
+//   - Accounted: every other UpdatePath ciphertext, and every joiner's
+//     encrypted GroupSecrets in a Welcome (no member processes a Welcome in
+//     the sampled modes): exact length (KEM output Nenc; plaintext plus the
+//     AEAD tag), zero filler bytes, counted in Ops.Encrypt, the random
+//     stream advanced exactly as the real encryption advances it, no
+//     public-key work. Ciphertexts of a lost commit, which nobody
+//     processes, are all accounted.
+//
+// Bytes per message, operation counts, trees and the oracle's answers are
+// those of sampled mode, run for run; the epoch authenticators are not,
+// because the transcript hashes the filler (the receivers' checks compare
+// authenticators within the run). Signatures are fixed-length for EdDSA
+// and ML-DSA; a DER-encoded ECDSA signature over a transcript with filler
+// may differ by a byte from the one over real ciphertexts. Measured CPU is
+// what ran: compare modes by the modelled CPU columns (operation counts
+// times the run's calibration, Calibrate).
+//
+// Encryption edges for the security oracle are not listed in Outcomes in
+// any mode: RevealedBy answers for each key the oracle learns, from a
+// per-node history of key changes (edges.go). Groups may start built (one
+// creator adding everyone), warm or churned (shape.go).
 package mlsgroup
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 
@@ -36,23 +76,14 @@ import (
 	tm "cgkalab/models/treemath"
 )
 
-// member is the simulation's record of one member.
-type member struct {
-	id      protocol.MemberID
-	leaf    tm.LeafIndex
-	leafKey *suite.HPKEPrivateKey
-	sigKey  *suite.SignaturePrivateKey
-	pending map[string]*suite.HPKEPrivateKey // Update proposals not yet committed
-	state   *mls.Group                       // full mode only
-	backlog []*mls.MLSMessage                // full mode: missed while offline
-	view    *treekem.PrivateView             // sampled mode: cached derived view
-	stale   *protocol.Knowledge              // sampled mode: what it holds while offline
-}
-
 // joiner is a client whose KeyPackage is in a pending Add.
 type joiner struct {
 	id     protocol.MemberID
 	bundle *mls.KeyPackageBundle
+	// m is the joiner's record made ahead, its keys serialized and the
+	// bundle's private keys dropped (group creation in the sampled modes,
+	// where nobody processes a Welcome), or nil.
+	m *member
 }
 
 // Group is a simulated MLS group.
@@ -61,15 +92,24 @@ type Group struct {
 	suite *suite.Suite
 	cfg   mls.Config
 	full  bool
+	// scaled accounts the encryptions no sampled member decrypts.
+	scaled bool
 
-	members map[protocol.MemberID]*member
-	order   []protocol.MemberID // members in join order, for sampling
-	byLeaf  map[tm.LeafIndex]protocol.MemberID
-	joiners map[string]joiner // by KeyPackage init key
+	members []*member           // by MemberID; nil for non-members (members.go)
+	count   int                 // members now
+	order   joinOrder           // members in join order, for sampling
+	byLeaf  []protocol.MemberID // by leaf index; noMember for none
+	joiners map[string]joiner   // by KeyPackage init key
+	// creating lists the creation commit's joiners in the order it adds
+	// them, instead of joiners (a million entries in a map cost more).
+	creating []joiner
+	// leafPrivLen is the length of a serialized leaf private key (member.priv).
+	leafPrivLen int
 
-	canon      *mls.Group              // sampled: the shared public state
-	pathSecret map[tm.NodeIndex][]byte // sampled: ground truth behind parent keys
-	latest     *mls.Group              // full: the last committer's state, current by construction
+	edges  *edgeLog    // what each commit encrypted to, on demand, and the tree's encoded size
+	canon  *mls.Group  // sampled: the shared public state
+	ground groundTruth // sampled modes: the path secrets behind parent keys
+	latest *mls.Group  // full: the last committer's state, current by construction
 
 	opts      Options
 	pending   int                 // proposals waiting for a commit
@@ -85,7 +125,7 @@ func New(env protocol.Env) (protocol.Group, error) {
 		return nil, err
 	}
 	switch env.Mode {
-	case protocol.Full, protocol.Sampled:
+	case protocol.Full, protocol.Sampled, protocol.Scaled:
 	default:
 		return nil, fmt.Errorf("mlsgroup: unknown fidelity mode %q", env.Mode)
 	}
@@ -102,9 +142,12 @@ func New(env protocol.Env) (protocol.Group, error) {
 	if env.Members == nil {
 		return nil, errors.New("mlsgroup: environment lacks the member list")
 	}
-	return &Group{env: env, suite: s, cfg: mls.Config{RetainEpochs: env.RetainEpochs}, full: env.Mode == protocol.Full,
-		members: map[protocol.MemberID]*member{}, byLeaf: map[tm.LeafIndex]protocol.MemberID{},
-		joiners: map[string]joiner{}, pathSecret: map[tm.NodeIndex][]byte{}, opts: opts}, nil
+	probe, err := s.DeriveKeyPair(make([]byte, s.Nh()))
+	if err != nil {
+		return nil, err
+	}
+	return &Group{env: env, suite: s, cfg: mls.Config{RetainEpochs: env.RetainEpochs}, full: env.Mode == protocol.Full, scaled: env.Mode == protocol.Scaled,
+		joiners: map[string]joiner{}, leafPrivLen: len(probe.Bytes()), ground: groundTruth{nh: s.Nh()}, edges: newEdgeLog(), opts: opts}, nil
 }
 
 // ref returns a state at the group's current epoch: the shared one in
@@ -125,7 +168,7 @@ func (g *Group) Epoch() uint64 {
 }
 
 // Members implements protocol.Group.
-func (g *Group) Members() int { return len(g.members) }
+func (g *Group) Members() int { return g.count }
 
 // tree returns the public tree.
 func (g *Group) tree() *rt.Tree { return g.ref().Tree() }
@@ -136,7 +179,12 @@ func (g *Group) now() int64 { return g.env.Now() }
 // keyPackage creates a client's KeyPackage with keys from the protocol's
 // random stream.
 func (g *Group) keyPackage(id protocol.MemberID) (*mls.KeyPackageBundle, error) {
-	return mls.NewKeyPackage(g.suite, fmt.Appendf(nil, "client-%d", id), nil, rt.Lifetime{NotBefore: 0, NotAfter: 1 << 62}, g.env.Rand)
+	return g.keyPackageFrom(id, g.env.Rand)
+}
+
+// keyPackageFrom creates a client's KeyPackage with keys from rand.
+func (g *Group) keyPackageFrom(id protocol.MemberID, rand io.Reader) (*mls.KeyPackageBundle, error) {
+	return mls.NewKeyPackage(g.suite, fmt.Appendf(nil, "client-%d", id), nil, rt.Lifetime{NotBefore: 0, NotAfter: 1 << 62}, rand)
 }
 
 // create makes the group: the actor creates it and commits Adds of all
@@ -144,6 +192,9 @@ func (g *Group) keyPackage(id protocol.MemberID) (*mls.KeyPackageBundle, error) 
 func (g *Group) create(actor protocol.MemberID, targets []protocol.MemberID) (*protocol.Outcome, error) {
 	if g.ref() != nil {
 		return nil, errors.New("mlsgroup: group created twice")
+	}
+	if k := g.env.Shape.Kind; k != "" && k != protocol.ShapeBuilt {
+		return g.createShaped(actor, targets)
 	}
 	kp, err := g.keyPackage(actor)
 	if err != nil {
@@ -154,10 +205,10 @@ func (g *Group) create(actor protocol.MemberID, targets []protocol.MemberID) (*p
 	if err != nil {
 		return nil, err
 	}
-	m := &member{id: actor, leaf: 0, leafKey: kp.LeafKey, sigKey: kp.SigKey, pending: map[string]*suite.HPKEPrivateKey{}}
+	m := g.newMember(actor, 0, kp.LeafKey, kp.SigKey)
 	g.addMember(m)
 	if g.full {
-		m.state = grp
+		m.state().state = grp
 		g.latest = grp
 	} else {
 		g.canon = grp
@@ -166,12 +217,36 @@ func (g *Group) create(actor protocol.MemberID, targets []protocol.MemberID) (*p
 	if len(targets) == 0 {
 		return out, nil
 	}
-	// The creator adds everyone by value in one commit.
-	props, err := g.adds(actor, targets, out)
+	// The creator adds everyone by value in one commit, having checked
+	// their KeyPackages on every core.
+	props, bundles, err := g.adds(actor, targets, out, g.full)
 	if err != nil {
 		return nil, err
 	}
+	if !g.full {
+		g.creating = make([]joiner, len(targets))
+		for i, b := range bundles {
+			// Keep what the joiner's record needs, serialized; no Welcome
+			// is processed, so the init key goes.
+			m := g.newMember(targets[i], 0, b.LeafKey, b.SigKey)
+			b.InitKey = nil
+			if m.live == nil {
+				b.LeafKey, b.SigKey = nil, nil
+			}
+			g.creating[i] = joiner{id: targets[i], bundle: b, m: m}
+		}
+	}
+	kps := make([]*mls.KeyPackage, len(props))
+	for i, p := range props {
+		kps[i] = p.Add
+	}
+	t0 = g.now()
+	if err := mls.ValidateKeyPackages(g.suite, kps, g.cfg.Now); err != nil {
+		return nil, fmt.Errorf("mlsgroup: creator validating KeyPackages: %w", err)
+	}
+	out.SenderNanos += g.now() - t0
 	c, err := g.doCommit(actor, true, props)
+	g.creating = nil
 	if err != nil {
 		return nil, err
 	}
@@ -182,109 +257,139 @@ func (g *Group) create(actor protocol.MemberID, targets []protocol.MemberID) (*p
 }
 
 // adds makes a KeyPackage for each of op's targets, which the actor
-// fetches from the delivery service, and returns their Add proposals.
-func (g *Group) adds(actor protocol.MemberID, targets []protocol.MemberID, out *protocol.Outcome) ([]*mls.Proposal, error) {
-	var props []*mls.Proposal
-	for _, id := range targets {
-		b, err := g.keyPackage(id)
-		if err != nil {
-			return nil, err
+// fetches from the delivery service, and returns their Add proposals; with
+// register, the joiners are noted for the Welcome that admits them.
+func (g *Group) adds(actor protocol.MemberID, targets []protocol.MemberID, out *protocol.Outcome, register bool) ([]*mls.Proposal, []*mls.KeyPackageBundle, error) {
+	bundles, err := g.keyPackages(targets)
+	if err != nil {
+		return nil, nil, err
+	}
+	props := make([]*mls.Proposal, 0, len(targets))
+	out.Messages = slices.Grow(out.Messages, len(targets))
+	to := []protocol.MemberID{actor} // shared by every KeyPackage fetched
+	for i, id := range targets {
+		b := bundles[i]
+		if register {
+			g.joiners[string(b.KeyPackage.InitKey)] = joiner{id: id, bundle: b}
 		}
-		g.joiners[string(b.KeyPackage.InitKey)] = joiner{id, b}
 		props = append(props, &mls.Proposal{Type: mls.ProposalAdd, Add: b.KeyPackage})
-		out.Messages = append(out.Messages, protocol.Message{Kind: MsgKeyPackage, Bytes: len(b.KeyPackage.Bytes()), FromDS: true, To: []protocol.MemberID{actor}})
+		out.Messages = append(out.Messages, protocol.Message{Kind: MsgKeyPackage, Bytes: len(b.KeyPackage.Bytes()), FromDS: true, To: to})
 	}
-	return props, nil
-}
-
-func (g *Group) addMember(m *member) {
-	g.members[m.id] = m
-	g.order = append(g.order, m.id)
-	g.byLeaf[m.leaf] = m.id
-}
-
-func (g *Group) dropMember(id protocol.MemberID) {
-	m := g.members[id]
-	delete(g.members, id)
-	if g.byLeaf[m.leaf] == id {
-		delete(g.byLeaf, m.leaf)
-	}
-	if i := slices.Index(g.order, id); i >= 0 {
-		g.order = slices.Delete(g.order, i, i+1)
-	}
+	return props, bundles, nil
 }
 
 // actAs returns the mls.Group through which member m acts.
 func (g *Group) actAs(m *member) *mls.Group {
 	if g.full {
-		return m.state
+		return m.state().state
 	}
-	g.canon.AssumeMember(g.view(m), m.sigKey, m.pending)
+	g.canon.AssumeMember(g.view(m), g.sigKey(m), m.pendingUpdates(true))
 	return g.canon
 }
 
-// view derives member m's private view from its leaf key and the ground
-// truth path secrets of the ancestors it knows (sampled mode).
+// actAsLight is actAs; proposals and application messages use no node
+// key of the tree, and a view derives none until asked.
+func (g *Group) actAsLight(m *member) *mls.Group { return g.actAs(m) }
+
+// assume has the shared state take on receiver m's private state, its
+// pending Update keys copied, to process a message in a stage; receivers
+// sign nothing.
+func (g *Group) assume(m *member) {
+	g.canon.AssumeMember(g.view(m), nil, maps.Clone(m.pendingUpdates(false)))
+}
+
+// assumeLight is assume.
+func (g *Group) assumeLight(m *member) { g.assume(m) }
+
+// view returns member m's private view (sampled modes): its leaf key, and
+// on demand the key of any ancestor it knows, derived from the ground
+// truth path secret (RFC 9420, Section 7.4). A member knows a non-blank
+// ancestor whose unmerged leaves do not list it (the tree invariant of
+// Section 4.2): every such key was set by a commit whose path secrets the
+// simulation holds, or by the group's starting shape.
 func (g *Group) view(m *member) *treekem.PrivateView {
-	t := g.tree()
-	v := m.view
-	if v == nil || v.Leaf != m.leaf || v.Key(t, m.leaf.Node()) == nil {
-		v = treekem.NewPrivateView(g.suite, m.leaf, m.leafKey)
-	}
-	path, _ := tm.DirectPath(m.leaf.Node(), t.LeafCount())
-	for _, x := range path {
-		p := t.ParentNode(x)
-		if p == nil || v.Key(t, x) != nil {
-			continue
-		}
-		if _, unmerged := slices.BinarySearch(p.UnmergedLeaves, m.leaf); unmerged {
-			continue
-		}
-		ps, ok := g.pathSecret[x]
+	v := treekem.NewPrivateView(g.suite, m.leaf, g.leafKey(m))
+	leaf := m.leaf
+	v.SetKeySource(func(x tm.NodeIndex) *suite.HPKEPrivateKey {
+		ps, ok := g.known(leaf, x)
 		if !ok {
-			continue
+			return nil
 		}
-		if err := v.SetPathSecret(t, x, ps); err != nil {
-			panic(fmt.Sprintf("mlsgroup: ground truth for node %d is stale: %v", x, err))
+		k, err := g.suite.DeriveKeyPair(g.suite.DeriveSecret(ps, "node"))
+		if err != nil {
+			panic(fmt.Sprintf("mlsgroup: ground truth for node %d: %v", x, err))
 		}
-	}
-	m.view = v
+		return k
+	})
 	return v
+}
+
+// known returns the path secret of ancestor x of leaf if the member there
+// knows x's key.
+func (g *Group) known(leaf tm.LeafIndex, x tm.NodeIndex) ([]byte, bool) {
+	if x.IsLeaf() || !tm.InSubtree(leaf.Node(), x) {
+		return nil, false
+	}
+	p := g.tree().ParentNode(x)
+	if p == nil {
+		return nil, false
+	}
+	if _, unmerged := slices.BinarySearch(p.UnmergedLeaves, leaf); unmerged {
+		return nil, false
+	}
+	return g.ground.get(x)
 }
 
 // broadcast delivers a handshake message to the other members in full
 // mode: online ones process it now, offline ones queue it.
 func (g *Group) broadcast(from protocol.MemberID, encoded []byte, out *protocol.Outcome) error {
 	var nanos int64
-	for _, id := range g.order {
-		m := g.members[id]
-		if id == from || m.state == nil {
-			continue
-		}
-		msg, err := mls.ParseMLSMessage(encoded)
+	var err error
+	g.order.each(func(id protocol.MemberID) {
 		if err != nil {
-			return err
+			return
 		}
-		if !g.env.Online(id) {
-			m.backlog = append(m.backlog, msg)
-			continue
-		}
-		t0 := g.now()
-		r, err := m.state.Process(msg)
-		nanos += g.now() - t0
-		if err != nil {
-			return fmt.Errorf("member %d processing a message from %d: %w", id, from, err)
-		}
-		out.Processed++
-		if r.Outcome != nil {
-			out.Receiver.Add(r.Outcome.Ops)
-		} else {
-			out.Receiver.Verify++
-			out.Receiver.AEAD++
-		}
-		g.observed(id, r)
+		err = g.deliver(id, from, encoded, out, &nanos)
+	})
+	if err != nil {
+		return err
 	}
 	averageReceiver(out, nanos)
+	return nil
+}
+
+// deliver has member id receive a handshake or application message in
+// full mode.
+func (g *Group) deliver(id, from protocol.MemberID, encoded []byte, out *protocol.Outcome, nanos *int64) error {
+	m := g.member(id)
+	if id == from || m.live == nil || m.live.state == nil {
+		return nil
+	}
+	st := m.live
+	msg, err := mls.ParseMLSMessage(encoded)
+	if err != nil {
+		return err
+	}
+	if !g.env.Online(id) || len(st.backlog) > 0 {
+		// Offline, or back online but not yet caught up: messages are
+		// processed in order.
+		st.backlog = append(st.backlog, msg)
+		return nil
+	}
+	t0 := g.now()
+	r, err := st.state.Process(msg)
+	*nanos += g.now() - t0
+	if err != nil {
+		return fmt.Errorf("member %d processing a message from %d: %w", id, from, err)
+	}
+	out.Processed++
+	if r.Outcome != nil {
+		out.Receiver.Add(r.Outcome.Ops)
+	} else {
+		out.Receiver.Verify++
+		out.Receiver.AEAD++
+	}
+	g.observed(id, r)
 	return nil
 }
 
@@ -303,9 +408,9 @@ func averageReceiver(out *protocol.Outcome, nanos int64) {
 // sample picks up to Sample online members other than those excluded.
 func (g *Group) sample(exclude func(protocol.MemberID) bool) []protocol.MemberID {
 	var out []protocol.MemberID
-	n := len(g.order)
+	n := g.order.len()
 	for tries := 0; len(out) < g.env.Sample && tries < 4*g.env.Sample+32 && n > 0; tries++ {
-		id := g.order[g.env.Pick.IntN(n)]
+		id := g.order.at(g.env.Pick.IntN(n))
 		if exclude(id) || !g.env.Online(id) || slices.Contains(out, id) {
 			continue
 		}
@@ -314,29 +419,37 @@ func (g *Group) sample(exclude func(protocol.MemberID) bool) []protocol.MemberID
 	return out
 }
 
+// commitExcludes is who cannot receive a commit by actor that removes the
+// members at the leaves removed.
+func (g *Group) commitExcludes(actor protocol.MemberID, removed []tm.LeafIndex) func(protocol.MemberID) bool {
+	return func(x protocol.MemberID) bool {
+		return x == actor || slices.Contains(removed, g.member(x).leaf)
+	}
+}
+
 // propose sends Add, Remove or Update proposals from the actor.
 // kind is "add", "remove" or "update".
 func (g *Group) propose(kind string, actor protocol.MemberID, targets []protocol.MemberID) (*protocol.Outcome, error) {
-	m := g.members[actor]
+	m := g.member(actor)
 	out := &protocol.Outcome{Actor: actor}
 	var props []*mls.Proposal
 	switch kind {
 	case "add":
 		var err error
-		if props, err = g.adds(actor, targets, out); err != nil {
+		if props, _, err = g.adds(actor, targets, out, true); err != nil {
 			return nil, err
 		}
 	case "remove":
 		for _, id := range targets {
-			t, ok := g.members[id]
-			if !ok {
+			t := g.member(id)
+			if t == nil {
 				return &protocol.Outcome{Actor: actor, Rejected: fmt.Sprintf("remove of non-member %d", id)}, nil
 			}
 			props = append(props, &mls.Proposal{Type: mls.ProposalRemove, Remove: uint32(t.leaf)})
 		}
 	}
 	for i := 0; i < max(1, len(props)); i++ {
-		grp := g.actAs(m)
+		grp := g.actAsLight(m)
 		t0 := g.now()
 		var msg *mls.MLSMessage
 		var err error
@@ -350,6 +463,9 @@ func (g *Group) propose(kind string, actor protocol.MemberID, targets []protocol
 			return nil, fmt.Errorf("member %d proposing: %w", actor, err)
 		}
 		out.Sender.Sign++
+		if kind == "update" {
+			g.registerPending(m)
+		}
 		encoded := msg.Bytes()
 		out.Messages = append(out.Messages, protocol.Message{Kind: MsgProposal, Bytes: len(encoded)})
 		if g.full {
@@ -365,17 +481,24 @@ func (g *Group) propose(kind string, actor protocol.MemberID, targets []protocol
 }
 
 // sampleProposal has sampled receivers process a proposal for real, each
-// in a stage rolled back: the shared cache already holds the proposal.
+// in a stage rolled back: the shared cache already holds the proposal. In
+// scaled mode one of them does (see the package documentation).
 func (g *Group) sampleProposal(from protocol.MemberID, encoded []byte, out *protocol.Outcome) error {
 	var nanos int64
-	for _, id := range g.sample(func(x protocol.MemberID) bool { return x == from }) {
-		m := g.members[id]
+	receivers := g.sample(func(x protocol.MemberID) bool { return x == from })
+	if g.scaled {
+		// Every receiver does the same work for a proposal, in a stage
+		// nobody keeps: one measures it (the draws are sampled mode's).
+		receivers = receivers[:min(1, len(receivers))]
+	}
+	for _, id := range receivers {
+		m := g.member(id)
 		msg, err := mls.ParseMLSMessage(encoded)
 		if err != nil {
 			return err
 		}
 		st := g.canon.Stage()
-		g.canon.AssumeMember(g.view(m), m.sigKey, maps.Clone(m.pending))
+		g.assumeLight(m)
 		t0 := g.now()
 		_, err = g.canon.Process(msg)
 		nanos += g.now() - t0
@@ -394,7 +517,10 @@ func (g *Group) sampleProposal(from protocol.MemberID, encoded []byte, out *prot
 // and the committer's work are real, then it is dropped.
 func (g *Group) lostCommit(actor protocol.MemberID, path bool) (*protocol.Outcome, error) {
 	opts := mls.CommitOptions{ByReference: true, OmitPath: !path}
-	grp := g.actAs(g.members[actor])
+	if g.scaled {
+		opts.Accounting = &mls.Accounting{Welcome: true} // nobody processes it
+	}
+	grp := g.actAs(g.member(actor))
 	t0 := g.now()
 	st, err := grp.Commit(opts, g.env.Rand)
 	nanos := g.now() - t0
@@ -416,8 +542,19 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 	if inline != nil {
 		opts = mls.CommitOptions{Inline: inline}
 	}
-	m := g.members[actor]
+	m := g.member(actor)
 	grp := g.actAs(m)
+	var receivers []protocol.MemberID
+	if g.scaled {
+		// The receivers are chosen first, so that only their ciphertexts
+		// are computed: the same draws sampled mode makes after the
+		// commit, excluding the members the commit removes.
+		receivers = g.sample(g.commitExcludes(actor, grp.PendingRemovals()))
+		opts.Accounting = &mls.Accounting{Welcome: true}
+		for _, id := range receivers {
+			opts.Accounting.Readers = append(opts.Accounting.Readers, g.member(id).leaf)
+		}
+	}
 	t0 := g.now()
 	st, err := grp.Commit(opts, g.env.Rand)
 	senderNanos := g.now() - t0
@@ -431,18 +568,14 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 	out := &protocol.Outcome{Sender: res.Ops, SenderNanos: senderNanos, Path: res.Path != nil}
 	encoded := st.CommitBytes
 	out.Messages = append(out.Messages, protocol.Message{Kind: MsgCommit, Bytes: len(encoded)})
-	removed := map[tm.LeafIndex]bool{}
-	for _, l := range res.Removed {
-		removed[l] = true
-	}
 	auth := bytes.Clone(st.EpochAuthenticator())
 	newView := st.View()
 	// Members whose Update proposals this commit covers take the keys they
 	// proposed: read them now, while the staged tree holds the new leaves.
 	newLeafKeys := map[tm.LeafIndex]*suite.HPKEPrivateKey{}
 	for _, l := range res.Updated {
-		u := g.members[g.byLeaf[l]]
-		if k, ok := u.pending[string(grp.Tree().Leaf(l).EncryptionKey)]; ok {
+		id, _ := g.atLeaf(l)
+		if k, ok := g.member(id).pendingUpdates(false)[string(grp.Tree().Leaf(l).EncryptionKey)]; ok {
 			newLeafKeys[l] = k
 		}
 	}
@@ -455,18 +588,24 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 			return nil, err
 		}
 		g.latest = grp
-		for _, id := range g.order {
-			if o := g.members[id]; o.state != nil && id != actor && g.env.Online(id) && !removed[o.leaf] {
-				if !bytes.Equal(o.state.EpochAuthenticator(), auth) {
-					return nil, fmt.Errorf("epoch %d: member %d reached a different epoch authenticator than committer %d", grp.Epoch(), id, actor)
-				}
-				out.Verified++
+		var err error
+		g.order.each(func(id protocol.MemberID) {
+			o := g.member(id)
+			if err != nil || o.live == nil || o.live.state == nil || id == actor || !g.env.Online(id) || len(o.live.backlog) > 0 || slices.Contains(res.Removed, o.leaf) {
+				return
 			}
+			if !bytes.Equal(o.live.state.EpochAuthenticator(), auth) {
+				err = fmt.Errorf("epoch %d: member %d reached a different epoch authenticator than committer %d", grp.Epoch(), id, actor)
+			}
+			out.Verified++
+		})
+		if err != nil {
+			return nil, err
 		}
 	} else {
-		receivers := g.sample(func(x protocol.MemberID) bool {
-			return x == actor || removed[g.members[x].leaf]
-		})
+		if !g.scaled {
+			receivers = g.sample(g.commitExcludes(actor, res.Removed))
+		}
 		if len(receivers) == 0 {
 			if err := g.canon.Apply(st); err != nil {
 				return nil, err
@@ -477,13 +616,13 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 			}
 			var nanos int64
 			for i, id := range receivers {
-				r := g.members[id]
+				r := g.member(id)
 				msg, err := mls.ParseMLSMessage(encoded)
 				if err != nil {
 					return nil, err
 				}
 				stage := g.canon.Stage()
-				g.canon.AssumeMember(g.view(r), r.sigKey, maps.Clone(r.pending))
+				g.assume(r)
 				t0 := g.now()
 				rec, err := g.canon.Process(msg)
 				nanos += g.now() - t0
@@ -498,12 +637,17 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 				out.Processed++
 				out.Verified++
 				g.canon.Unstage(stage, i == len(receivers)-1)
-				r.view = nil // its view moved to the new epoch inside the stage; derive anew
 			}
 			averageReceiver(out, nanos)
 		}
 		for i, x := range res.Path {
-			g.pathSecret[x] = res.PathSecrets[i]
+			g.ground.set(x, res.PathSecrets[i])
+		}
+	}
+	g.edges.record(g.tree(), g.Epoch(), m.leaf, res)
+	if g.edges.check {
+		if err := g.edges.verify(g.tree(), g.Epoch(), res); err != nil {
+			return nil, err
 		}
 	}
 	out.Security = g.security(m, res)
@@ -512,22 +656,23 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 	}
 	// The committer's new keys and view.
 	t := g.tree()
+	ms := m.state()
 	if leafKey := newView.Key(t, m.leaf.Node()); leafKey != nil {
-		m.leafKey = leafKey
+		ms.leafKey = leafKey
 	}
-	m.view = newView
-	clear(m.pending)
+	clear(ms.pending)
 	for _, l := range res.Updated {
-		out.Refreshed = append(out.Refreshed, g.byLeaf[l])
+		id, _ := g.atLeaf(l)
+		out.Refreshed = append(out.Refreshed, id)
 	}
 	for l, k := range newLeafKeys {
-		u := g.members[g.byLeaf[l]]
+		id, _ := g.atLeaf(l)
+		u := g.member(id).state()
 		u.leafKey = k
 		clear(u.pending)
-		u.view = nil
 	}
 	for _, l := range res.Removed {
-		id := g.byLeaf[l]
+		id, _ := g.atLeaf(l)
 		out.Removed = append(out.Removed, id)
 		g.dropMember(id)
 	}
@@ -545,15 +690,24 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 // for real.
 func (g *Group) welcome(actor protocol.MemberID, st *mls.StagedCommit, out *protocol.Outcome) error {
 	wBytes := st.WelcomeBytes
-	treeBytes := len(g.tree().Bytes())
+	treeBytes := g.edges.treeSize(g.tree())
 	var joined []protocol.MemberID
-	for _, j := range st.Outcome.Joiners {
-		jn, ok := g.joiners[string(j.InitKey)]
-		if !ok {
-			return fmt.Errorf("mlsgroup: Welcome for an unknown KeyPackage at leaf %d", j.Leaf)
+	for i, j := range st.Outcome.Joiners {
+		var jn joiner
+		if g.creating != nil {
+			jn = g.creating[i]
+		} else {
+			var ok bool
+			if jn, ok = g.joiners[string(j.InitKey)]; !ok {
+				return fmt.Errorf("mlsgroup: Welcome for an unknown KeyPackage at leaf %d", j.Leaf)
+			}
+			delete(g.joiners, string(j.InitKey))
 		}
-		delete(g.joiners, string(j.InitKey))
-		m := &member{id: jn.id, leaf: j.Leaf, leafKey: jn.bundle.LeafKey, sigKey: jn.bundle.SigKey, pending: map[string]*suite.HPKEPrivateKey{}}
+		m := jn.m
+		if m == nil {
+			m = g.newMember(jn.id, j.Leaf, jn.bundle.LeafKey, jn.bundle.SigKey)
+		}
+		m.leaf = j.Leaf
 		if g.full {
 			wm, err := mls.ParseMLSMessage(wBytes)
 			if err != nil {
@@ -565,10 +719,13 @@ func (g *Group) welcome(actor protocol.MemberID, st *mls.StagedCommit, out *prot
 			if err != nil {
 				return fmt.Errorf("member %d joining: %w", jn.id, err)
 			}
-			m.state = state
+			m.state().state = state
 		}
 		g.addMember(m)
 		joined = append(joined, jn.id)
+	}
+	if len(g.joiners) == 0 {
+		g.joiners = map[string]joiner{} // a map keeps its buckets: drop a large one
 	}
 	out.Added = joined
 	out.Messages = append(out.Messages,
@@ -581,8 +738,8 @@ func (g *Group) welcome(actor protocol.MemberID, st *mls.StagedCommit, out *prot
 // in full mode every online member decrypts it, in sampled mode one
 // receiver does (the shared secret tree deletes a key once used).
 func (g *Group) send(actor protocol.MemberID, content []byte) (*protocol.Outcome, error) {
-	m := g.members[actor]
-	grp := g.actAs(m)
+	m := g.member(actor)
+	grp := g.actAsLight(m)
 	t0 := g.now()
 	msg, err := grp.SendApplication(content, nil, g.env.Rand)
 	out := &protocol.Outcome{Label: "send", Actor: actor, SenderNanos: g.now() - t0, Sender: protocol.Ops{Sign: 1, AEAD: 2},
@@ -599,12 +756,12 @@ func (g *Group) send(actor protocol.MemberID, content []byte) (*protocol.Outcome
 	} else {
 		receivers := g.sample(func(x protocol.MemberID) bool { return x == actor })
 		for _, id := range receivers[:min(1, len(receivers))] {
-			r := g.members[id]
+			r := g.member(id)
 			pm, err := mls.ParseMLSMessage(encoded)
 			if err != nil {
 				return nil, err
 			}
-			g.canon.AssumeMember(g.view(r), r.sigKey, maps.Clone(r.pending))
+			g.assumeLight(r)
 			t0 := g.now()
 			rec, err := g.canon.Process(pm)
 			if err != nil {
@@ -622,16 +779,19 @@ func (g *Group) send(actor protocol.MemberID, content []byte) (*protocol.Outcome
 // sync has a returning member process what it missed (full mode); in
 // sampled mode its state follows from the shared one and nothing is run.
 func (g *Group) sync(actor protocol.MemberID) (*protocol.Outcome, error) {
-	m := g.members[actor]
+	m := g.member(actor)
 	out := &protocol.Outcome{Label: "sync", Actor: actor}
 	if !g.full {
-		m.stale = nil
+		if m.live != nil {
+			m.live.stale = nil
+		}
 		out.Unsimulated = true
 		return out, nil
 	}
+	st := m.state()
 	t0 := g.now()
-	for _, msg := range m.backlog {
-		r, err := m.state.Process(msg)
+	for _, msg := range st.backlog {
+		r, err := st.state.Process(msg)
 		if err != nil {
 			return nil, fmt.Errorf("member %d catching up: %w", actor, err)
 		}
@@ -642,10 +802,10 @@ func (g *Group) sync(actor protocol.MemberID) (*protocol.Outcome, error) {
 		g.observed(actor, r)
 	}
 	out.SenderNanos = g.now() - t0
-	m.backlog = nil
-	m.stale = nil
-	if m.state.Epoch() == g.Epoch() {
-		if !bytes.Equal(m.state.EpochAuthenticator(), g.latest.EpochAuthenticator()) {
+	st.backlog = nil
+	st.stale = nil
+	if st.state.Epoch() == g.Epoch() {
+		if !bytes.Equal(st.state.EpochAuthenticator(), g.latest.EpochAuthenticator()) {
 			return nil, fmt.Errorf("epoch %d: member %d caught up to a different epoch authenticator", g.Epoch(), actor)
 		}
 		out.Verified = 1
@@ -657,7 +817,7 @@ func (g *Group) sync(actor protocol.MemberID) (*protocol.Outcome, error) {
 // Health implements protocol.HealthReporter.
 func (g *Group) Health() protocol.TreeHealth {
 	t := g.tree()
-	h := protocol.TreeHealth{Leaves: int(t.LeafCount()), Members: len(g.members)}
+	h := protocol.TreeHealth{Leaves: int(t.LeafCount()), Members: g.count}
 	for x := uint32(1); x < t.Width(); x += 2 {
 		p := t.ParentNode(tm.NodeIndex(x))
 		if p == nil {
@@ -669,8 +829,8 @@ func (g *Group) Health() protocol.TreeHealth {
 	// Mean copath resolution size along a few members' paths: the number
 	// of ciphertexts their commits would carry per path node.
 	var sum, count int
-	for i := 0; i < 8 && len(g.order) > 0; i++ {
-		m := g.members[g.order[(i*len(g.order))/8]]
+	for i := 0; i < 8 && g.order.len() > 0; i++ {
+		m := g.member(g.order.at((i * g.order.len()) / 8))
 		_, copath := t.FilteredDirectPath(m.leaf, nil, nil)
 		for _, c := range copath {
 			sum += t.ResolutionSize(c)

@@ -20,9 +20,9 @@ func options(t *testing.T, edit func(*mlsgroup.Options)) json.RawMessage {
 }
 
 // TestProtocolKit holds MLS to the test kit every protocol passes, under
-// two commit policies, in both fidelity modes.
+// two commit policies, in every fidelity mode.
 func TestProtocolKit(t *testing.T) {
-	modes := []string{protocol.Full, protocol.Sampled}
+	modes := []string{protocol.Full, protocol.Sampled, protocol.Scaled}
 	t.Run("immediate", func(t *testing.T) {
 		protocoltest.Run(t, protocoltest.Config{Factory: mlsgroup.New, Modes: modes})
 	})

@@ -21,7 +21,7 @@ func (g *Group) Apply(in protocol.Intent) ([]*protocol.Outcome, error) {
 	switch in.Kind {
 	case protocol.Evict, protocol.Tick:
 	default:
-		if _, ok := g.members[in.Actor]; !ok && in.Kind != protocol.Create {
+		if g.member(in.Actor) == nil && in.Kind != protocol.Create {
 			g.emit(&protocol.Outcome{Label: label(in, directLabel[in.Kind]), Actor: in.Actor,
 				Rejected: fmt.Sprintf("actor %d is not a member", in.Actor)})
 			return g.outs, nil
@@ -30,7 +30,9 @@ func (g *Group) Apply(in protocol.Intent) ([]*protocol.Outcome, error) {
 	if err := g.apply(in); err != nil {
 		return nil, err
 	}
-	return g.outs, nil
+	outs := g.outs
+	g.outs = nil // the caller's now: a group creation's are large
+	return outs, nil
 }
 
 func (g *Group) apply(in protocol.Intent) error {
@@ -92,7 +94,7 @@ func (g *Group) emit(out *protocol.Outcome) {
 		out.Epoch = g.Epoch()
 		out.Authenticator = g.ref().EpochAuthenticator()
 	}
-	out.Members = len(g.members)
+	out.Members = g.count
 	g.outs = append(g.outs, out)
 }
 
@@ -143,8 +145,7 @@ const noProposer = ^protocol.MemberID(0)
 func (g *Group) committer(proposer protocol.MemberID) (protocol.MemberID, bool) {
 	c := g.opts.Commit
 	online := func(id protocol.MemberID) bool {
-		_, ok := g.members[id]
-		return ok && g.env.Online(id)
+		return g.member(id) != nil && g.env.Online(id)
 	}
 	switch c.Committer {
 	case "self":
@@ -202,7 +203,7 @@ func (g *Group) commitBy(c protocol.MemberID, forcePath bool) error {
 // evict has the committer remove the idle members stale and commit at
 // once (RFC 9750, Section 7).
 func (g *Group) evict(stale []protocol.MemberID) error {
-	if len(stale) == 0 || len(stale) >= len(g.members) {
+	if len(stale) == 0 || len(stale) >= g.count {
 		return nil
 	}
 	actor, ok := g.committer(noProposer)
@@ -238,7 +239,7 @@ func (g *Group) TickEvery() time.Duration {
 // commit policy says, for scenario tests that script who commits when.
 func (g *Group) CommitForTesting(c protocol.MemberID, path bool) ([]*protocol.Outcome, error) {
 	g.outs = nil
-	if _, ok := g.members[c]; !ok {
+	if g.member(c) == nil {
 		return nil, fmt.Errorf("mlsgroup: %d is not a member", c)
 	}
 	if err := g.commitBy(c, path); err != nil {

@@ -211,7 +211,7 @@ func (g *Group) join(in protocol.Intent) error {
 	// joiners, whose work differs from the members' above.
 	wel := &protocol.Outcome{Label: "welcome", Actor: in.Actor}
 	for _, j := range joiners {
-		g.hist.join(in.Now, []uint32{g.current().gen})
+		g.hist.Join(in.Now, []uint32{g.current().gen})
 		g.addMember(j)
 	}
 	if err := g.welcome(actor, joiners, wel); err != nil {
@@ -445,7 +445,7 @@ func (g *Group) send(in protocol.Intent) error {
 		return err
 	}
 	rs.into(out)
-	g.hist.sent(in.Now, in.TTL, k.gen)
+	g.hist.Sent(in.Now, in.TTL, k.gen)
 	g.emit(out)
 	return nil
 }

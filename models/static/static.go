@@ -93,7 +93,7 @@ type Group struct {
 	sigKeys map[protocol.MemberID][]byte // every member's signature key, departed ones included
 	truth   []*groupKey                  // the group key of each generation: ground truth
 	outs    []*protocol.Outcome          // the outcomes of the intent being applied
-	hist    history
+	hist    protocol.History
 }
 
 // New creates an empty static group; a Create intent populates it.

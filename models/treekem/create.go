@@ -136,6 +136,13 @@ func (v *PrivateView) PreparePath(t *rt.Tree, groupID []byte, leaf *rt.LeafNode,
 // bytes read from rand in a fixed order, so the encryptions can run on all
 // cores and still give the same bytes for the same rand.
 func (p *PendingPath) Encrypt(t *rt.Tree, groupContext []byte, excluded []tm.LeafIndex, rand io.Reader) (*UpdatePath, []Edge, error) {
+	return p.encrypt(t, groupContext, excluded, nil, rand)
+}
+
+// encrypt is Encrypt; with real non-nil, only the encryptions real
+// reports true for are performed, the others accounted (see
+// EncryptAccounted).
+func (p *PendingPath) encrypt(t *rt.Tree, groupContext []byte, excluded []tm.LeafIndex, real func(path int, recipient tm.NodeIndex) bool, rand io.Reader) (*UpdatePath, []Edge, error) {
 	s := p.view.Suite
 	up := &UpdatePath{LeafNode: p.leafNode, Nodes: make([]UpdatePathNode, len(p.path))}
 	var jobs []encryption
@@ -144,6 +151,7 @@ func (p *PendingPath) Encrypt(t *rt.Tree, groupContext []byte, excluded []tm.Lea
 	for _, l := range excluded {
 		skip[l] = true
 	}
+	var edges []Edge
 	for i := range p.path {
 		res = resolutionExcluding(t, res[:0], p.copath[i], skip)
 		up.Nodes[i] = UpdatePathNode{EncryptionKey: p.pubs[i], EncryptedPathSecret: make([]HPKECiphertext, len(res))}
@@ -151,6 +159,14 @@ func (p *PendingPath) Encrypt(t *rt.Tree, groupContext []byte, excluded []tm.Lea
 			j := encryption{path: i, slot: k, recipient: r, pub: t.EncryptionKey(r)}
 			if _, err := io.ReadFull(rand, j.seed[:]); err != nil {
 				return nil, nil, fmt.Errorf("treekem: drawing encryption randomness: %w", err)
+			}
+			edges = append(edges, Edge{PathNode: p.path[i], Recipient: r, RecipientKey: j.pub})
+			if real != nil && !real(i, r) {
+				// Accounted: the exact length, no public-key work; the
+				// seed was drawn all the same.
+				kem, ct := s.AccountedEncryptWithLabel(len(p.pathSecrets[i]))
+				up.Nodes[i].EncryptedPathSecret[k] = HPKECiphertext{kem, ct}
+				continue
 			}
 			jobs = append(jobs, j)
 		}
@@ -168,11 +184,7 @@ func (p *PendingPath) Encrypt(t *rt.Tree, groupContext []byte, excluded []tm.Lea
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, err
 	}
-	edges := make([]Edge, len(jobs))
-	for n, j := range jobs {
-		edges[n] = Edge{PathNode: p.path[j.path], Recipient: j.recipient, RecipientKey: j.pub}
-	}
-	p.Ops.Encrypt += len(jobs)
+	p.Ops.Encrypt += len(edges)
 	return up, edges, nil
 }
 

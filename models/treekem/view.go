@@ -35,9 +35,10 @@ type nodeKey struct {
 // key and the private keys of the parent nodes it knows on its direct path
 // (RFC 9420, Section 4.2's tree invariant).
 type PrivateView struct {
-	Suite *suite.Suite
-	Leaf  tm.LeafIndex
-	keys  map[tm.NodeIndex]nodeKey
+	Suite  *suite.Suite
+	Leaf   tm.LeafIndex
+	keys   map[tm.NodeIndex]nodeKey
+	source KeySource // scale.go
 }
 
 // NewPrivateView returns the view of the member at leaf with leaf key leafKey.
@@ -52,7 +53,7 @@ func NewPrivateView(s *suite.Suite, leaf tm.LeafIndex, leafKey *suite.HPKEPrivat
 func (v *PrivateView) Key(t *rt.Tree, x tm.NodeIndex) *suite.HPKEPrivateKey {
 	k, ok := v.keys[x]
 	if !ok || !bytes.Equal(k.pub, t.EncryptionKey(x)) {
-		return nil
+		return v.fromSource(t, x)
 	}
 	return k.priv
 }
@@ -120,7 +121,7 @@ func (v *PrivateView) SetLeafKey(priv *suite.HPKEPrivateKey) {
 // Clone returns an independent copy of the view (keys are immutable and
 // shared), so a staged commit can be discarded.
 func (v *PrivateView) Clone() *PrivateView {
-	c := &PrivateView{Suite: v.Suite, Leaf: v.Leaf, keys: make(map[tm.NodeIndex]nodeKey, len(v.keys))}
+	c := &PrivateView{Suite: v.Suite, Leaf: v.Leaf, keys: make(map[tm.NodeIndex]nodeKey, len(v.keys)), source: v.source}
 	for x, k := range v.keys {
 		c.keys[x] = k
 	}

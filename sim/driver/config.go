@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 
+	"cgkalab/models/protocol"
 	"cgkalab/sim"
 	"cgkalab/sim/network"
 	"cgkalab/sim/workload"
@@ -21,21 +22,31 @@ type Config struct {
 	// JSON (protocol.Env.Options).
 	Options json.RawMessage `json:",omitempty"`
 	Suite   uint16          // cipher suite code point
-	// Fidelity is "full", "sampled" or "auto" (sampled above
-	// AutoThreshold initial members).
-	Fidelity      string
-	AutoThreshold int
+	// Fidelity is "full", "sampled", "scaled" or "auto" (sampled above
+	// AutoThreshold initial members, scaled above ScaledThreshold).
+	Fidelity        string
+	AutoThreshold   int
+	ScaledThreshold int `json:",omitempty"`
 	// Sample is the number of receivers that process each commit for real
 	// in sampled mode.
-	Sample   int
-	Duration sim.Time
-	Workload workload.Config
-	Network  network.Config
+	Sample int
+	// Calibration, if set, is the per-operation CPU cost for the modelled
+	// CPU columns; nil measures it at the start of the run (when the
+	// Driver has a Clock and the protocol can calibrate).
+	Calibration *protocol.Calibration `json:",omitempty"`
+	Duration    sim.Time
+	Workload    workload.Config
+	Network     network.Config
 }
 
 // DefaultAutoThreshold is the group size above which "auto" fidelity
 // samples receivers.
 const DefaultAutoThreshold = 512
+
+// DefaultScaledThreshold is the group size above which "auto" fidelity
+// also accounts the encryptions no sampled receiver decrypts
+// (protocol.Scaled).
+const DefaultScaledThreshold = 16384
 
 // Mode resolves "auto" to the fidelity mode a run uses.
 func (c *Config) Mode() string {
@@ -46,7 +57,14 @@ func (c *Config) Mode() string {
 	if th == 0 {
 		th = DefaultAutoThreshold
 	}
-	if c.Workload.Initial > th {
+	scaled := c.ScaledThreshold
+	if scaled == 0 {
+		scaled = DefaultScaledThreshold
+	}
+	switch {
+	case c.Workload.Initial > max(th, scaled):
+		return "scaled"
+	case c.Workload.Initial > th:
 		return "sampled"
 	}
 	return "full"
@@ -59,11 +77,11 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("protocol: missing"))
 	}
 	switch c.Fidelity {
-	case "full", "sampled", "auto":
+	case "full", "sampled", "scaled", "auto":
 	default:
-		errs = append(errs, fmt.Errorf("fidelity: unknown %q (want full, sampled or auto)", c.Fidelity))
+		errs = append(errs, fmt.Errorf("fidelity: unknown %q (want full, sampled, scaled or auto)", c.Fidelity))
 	}
-	if c.Sample < 1 && c.Mode() == "sampled" {
+	if c.Sample < 1 && (c.Mode() == "sampled" || c.Mode() == "scaled") {
 		errs = append(errs, fmt.Errorf("sample: sampled mode needs at least 1 receiver, got %d", c.Sample))
 	}
 	if c.Duration <= 0 {

@@ -46,10 +46,24 @@ type Result struct {
 	Members []network.MemberBytes
 	// Security is the oracle's report; nil when the run has no compromises.
 	Security *security.Report
+	// Calibration is what the modelled CPU columns were computed with; nil
+	// when the run had none.
+	Calibration *protocol.Calibration
+	// History is what newly added devices could read of the group's past,
+	// for protocols that give them old keys; nil for the others.
+	History *History
 	// AuthDigest is SHA-256 over the authenticators (MLS epoch
 	// authenticators) after every event: equal digests mean the runs' group
 	// states agreed event by event.
 	AuthDigest []byte
+}
+
+// History counts, over every device added during the run, the past
+// messages (sent before it joined, not yet disappeared) it could read, and
+// all such messages.
+type History struct {
+	Readable int `json:"readable"`
+	Total    int `json:"total"`
 }
 
 // evKind is a simulation event.
@@ -105,7 +119,8 @@ type run struct {
 	stats     Stats
 	auth      hash.Hash
 	oracle    *security.Oracle // nil without compromises
-	err       error            // the first error of a scheduling call that cannot return one
+	cal       *protocol.Calibration
+	err       error // the first error of a scheduling call that cannot return one
 }
 
 // Run performs one simulation of cfg with the given seed.
@@ -144,11 +159,17 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 		return nil, fmt.Errorf("protocol %s: %w", cfg.Protocol, err)
 	}
 	r.group = g
+	if r.cal, err = d.calibration(cfg, g); err != nil {
+		return nil, fmt.Errorf("protocol %s: calibrating: %w", cfg.Protocol, err)
+	}
 	if cfg.Workload.Adversary() {
 		if _, ok := g.(protocol.Compromiser); !ok {
 			return nil, fmt.Errorf("protocol %q cannot report what a compromise reveals", cfg.Protocol)
 		}
 		r.oracle = security.New()
+		if rv, ok := g.(protocol.Revealer); ok {
+			r.oracle.AskRevealer(rv)
+		}
 	}
 	if err := r.start(); err != nil {
 		return nil, err
@@ -179,13 +200,34 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 	st := r.eng.Stats()
 	r.stats.Events, r.stats.MaxPending = st.Processed, st.MaxPending
 	res := &Result{Mode: cfg.Mode(), Events: r.rec.Events(), Health: r.rec.Health(), Stats: r.stats,
-		Members: r.net.Totals(), AuthDigest: r.auth.Sum(nil)}
+		Members: r.net.Totals(), AuthDigest: r.auth.Sum(nil), Calibration: r.cal}
+	if h, ok := r.group.(protocol.HistoryReporter); ok {
+		readable, total := h.HistoryReadable()
+		res.History = &History{Readable: readable, Total: total}
+	}
 	if r.oracle != nil {
 		if res.Security, err = r.oracle.Finish(cfg.Duration); err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
+}
+
+// calibration returns the configured calibration, or measures one when
+// the driver has a clock and the protocol can calibrate.
+func (d *Driver) calibration(cfg *Config, g protocol.Group) (*protocol.Calibration, error) {
+	if cfg.Calibration != nil {
+		return cfg.Calibration, nil
+	}
+	c, ok := g.(protocol.Calibrator)
+	if !ok || d.Clock == nil {
+		return nil, nil
+	}
+	cal, err := c.Calibrate()
+	if err != nil {
+		return nil, err
+	}
+	return &cal, nil
 }
 
 // start creates the group and schedules the first events.

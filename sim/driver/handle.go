@@ -216,6 +216,7 @@ func (r *run) apply(now sim.Time, in protocol.Intent) error {
 func (r *run) record(now sim.Time, in protocol.Intent, out *protocol.Outcome) error {
 	ev := metrics.Event{Time: now.Seconds(), Kind: out.Label, Actor: uint32(out.Actor), Epoch: out.Epoch, Members: out.Members,
 		Sender: out.Sender, Receiver: out.Receiver, SenderCPU: out.SenderNanos, ReceiverCPU: out.ReceiverNanos,
+		SenderModelCPU: r.cal.Model(out.Sender), ReceiverModelCPU: r.cal.Model(out.Receiver),
 		Processed: out.Processed, Verified: out.Verified, Path: out.Path, Added: len(out.Added), Removed: len(out.Removed),
 		Rejected: out.Rejected}
 	if out.Rejected != "" {

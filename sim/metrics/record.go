@@ -35,12 +35,19 @@ type Event struct {
 	// the only columns that differ between identical runs.
 	SenderCPU   int64
 	ReceiverCPU int64
-	Processed   int
-	Verified    int
-	Path        bool
-	Added       int
-	Removed     int
-	Rejected    string
+	// SenderModelCPU and ReceiverModelCPU are modelled, not measured: the
+	// operation counts times the run's calibrated cost of each operation
+	// (protocol.Calibration), nanoseconds; deterministic for a seed and a
+	// calibration, and unaffected by work a fidelity mode accounts
+	// instead of performing.
+	SenderModelCPU   int64
+	ReceiverModelCPU int64
+	Processed        int
+	Verified         int
+	Path             bool
+	Added            int
+	Removed          int
+	Rejected         string
 }
 
 // KindBytes is the size of the messages of one kind in an event.
@@ -81,7 +88,7 @@ func Columns(kinds []string) []string {
 	return append(cols,
 		"sender_encrypt", "sender_decrypt", "sender_derive_key_pair", "sender_derive_secret", "sender_sign", "sender_verify", "sender_aead",
 		"receiver_encrypt", "receiver_decrypt", "receiver_derive_key_pair", "receiver_derive_secret", "receiver_sign", "receiver_verify", "receiver_aead",
-		"sender_cpu_ns", "receiver_cpu_ns", "processed", "verified", "path", "added", "removed", "rejected")
+		"sender_cpu_ns", "receiver_cpu_ns", "sender_model_cpu_ns", "receiver_model_cpu_ns", "processed", "verified", "path", "added", "removed", "rejected")
 }
 
 // Kinds lists the message kinds of events, sorted.

@@ -114,6 +114,14 @@ type Oracle struct {
 	msgOff     []int
 	msgSecrets []nodeID
 
+	// revealer answers, for keys the adversary comes to know, what was
+	// encrypted to them (protocols that do not list those edges in their
+	// Outcomes); names and expanded serve it.
+	revealer protocol.Revealer
+	names    []nodeKey // per node
+	keyBytes [][]byte  // per interned key
+	expanded []bool    // per node: the revealer has been asked
+
 	comps []*Compromise
 	// For the ideal predicate: the epochs in which each member refreshed
 	// its state, and the epochs of its removal and addition.
@@ -127,6 +135,12 @@ func New() *Oracle {
 	return &Oracle{keys: map[string]uint32{}, nodes: map[nodeKey]nodeID{}, msgOff: []int{0},
 		refreshes: map[protocol.MemberID][]uint64{}, removed: map[protocol.MemberID]uint64{}, added: map[protocol.MemberID]uint64{}}
 }
+
+// AskRevealer has the oracle ask r, whenever a closure comes to know a
+// private key, what was encrypted to it; r's answers join the reveals the
+// Outcomes listed. It costs nothing per commit: only keys an adversary
+// learns are ever looked up.
+func (o *Oracle) AskRevealer(r protocol.Revealer) { o.revealer = r }
 
 func (o *Oracle) key(s protocol.Secret) (nodeKey, bool) {
 	k := nodeKey{kind: s.Kind, a: s.A, b: s.B}
@@ -145,6 +159,7 @@ func (o *Oracle) node(s protocol.Secret) nodeID {
 	if s.Kind == protocol.SecretKey {
 		if _, ok := o.keys[string(s.Key)]; !ok {
 			o.keys[string(s.Key)] = uint32(len(o.keys))
+			o.keyBytes = append(o.keyBytes, s.Key)
 		}
 	}
 	k, _ := o.key(s)
@@ -155,6 +170,8 @@ func (o *Oracle) node(s protocol.Secret) nodeID {
 	o.nodes[k] = id
 	o.adj = append(o.adj, nil)
 	o.inputOf = append(o.inputOf, nil)
+	o.names = append(o.names, k)
+	o.expanded = append(o.expanded, false)
 	return id
 }
 
@@ -253,6 +270,9 @@ func (o *Oracle) closure(seeds []nodeID) []bool {
 	count := make([]int32, len(o.rules))
 	var work []nodeID
 	mark := func(n nodeID) {
+		if int(n) >= len(known) {
+			known = append(known, make([]bool, len(o.adj)-len(known))...)
+		}
 		if !known[n] {
 			known[n] = true
 			work = append(work, n)
@@ -264,6 +284,7 @@ func (o *Oracle) closure(seeds []nodeID) []bool {
 	for len(work) > 0 {
 		n := work[len(work)-1]
 		work = work[:len(work)-1]
+		o.expand(n)
 		for _, m := range o.adj[n] {
 			mark(m)
 		}
@@ -273,7 +294,22 @@ func (o *Oracle) closure(seeds []nodeID) []bool {
 			}
 		}
 	}
+	if len(known) < len(o.adj) {
+		known = append(known, make([]bool, len(o.adj)-len(known))...)
+	}
 	return known
+}
+
+// expand adds, once, what the revealer says was encrypted to key node n.
+func (o *Oracle) expand(n nodeID) {
+	if o.revealer == nil || o.expanded[n] || o.names[n].kind != protocol.SecretKey {
+		return
+	}
+	o.expanded[n] = true
+	for _, s := range o.revealer.RevealedBy(nil, o.keyBytes[o.names[n].key]) {
+		m := o.node(s)
+		o.adj[n] = append(o.adj[n], m)
+	}
 }
 
 // epochKnown lists, per epoch, whether its secret is in a closure.

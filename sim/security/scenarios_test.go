@@ -41,6 +41,7 @@ func newHarness(t *testing.T, members int, retain int) *harness {
 		t.Fatal(err)
 	}
 	h.g = g.(*mlsgroup.Group)
+	h.o.AskRevealer(h.g) // encryption edges on demand, as runs have them
 	var targets []protocol.MemberID
 	for m := 1; m < members; m++ {
 		targets = append(targets, protocol.MemberID(m))

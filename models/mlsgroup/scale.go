@@ -1,0 +1,12 @@
+package mlsgroup
+
+// TreeHashForTesting returns the tree hash of the group's public ratchet
+// tree (RFC 9420, Section 7.8), so tests can compare runs whose epoch
+// authenticators differ by construction (scaled mode hashes filler
+// ciphertexts into its transcripts).
+func (g *Group) TreeHashForTesting() []byte {
+	if g.ref() == nil {
+		return nil
+	}
+	return g.tree().TreeHash()
+}
