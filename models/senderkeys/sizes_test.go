@@ -2,6 +2,7 @@ package senderkeys_test
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 
 	"cgkalab/models/pairwise"
@@ -29,5 +30,33 @@ func TestSizesEverySuite(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Sizes over several group sizes is the rows of each size in turn.
+func TestSizesSeveralN(t *testing.T) {
+	ns := []int{8, 64, 1024}
+	for name, f := range map[string]func(uint16, []int, int) ([]senderkeys.SizeRow, error){
+		"pairwise": pairwise.Sizes, "senderkeys": senderkeys.Sizes} {
+		all, err := f(1, ns, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var each []senderkeys.SizeRow
+		for _, n := range ns {
+			rows, err := f(1, []int{n}, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			each = append(each, rows...)
+		}
+		if !reflect.DeepEqual(all, each) {
+			t.Errorf("%s: %d rows for %v at once, %d one size at a time", name, len(all), ns, len(each))
+		}
+		for _, r := range all {
+			if r.N == 1024 && r.Operation == "send" && name == "pairwise" && r.Bytes != 1023*160 {
+				t.Errorf("pairwise send at 1024: %d bytes, want 1023 × 160", r.Bytes)
+			}
+		}
 	}
 }
