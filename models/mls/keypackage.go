@@ -54,7 +54,7 @@ func NewKeyPackage(s *suite.Suite, identity []byte, sigKey *suite.SignaturePriva
 		EncryptionKey: leafKey.PublicKey(),
 		SignatureKey:  sigKey.PublicKey(),
 		Credential:    rt.Credential{Type: rt.CredentialBasic, Identity: identity},
-		Capabilities:  sharedCapabilities(s),
+		Capabilities:  SharedCapabilities(s),
 		Source:        rt.SourceKeyPackage,
 		Lifetime:      lifetime,
 	}

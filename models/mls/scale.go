@@ -78,7 +78,7 @@ func (g *Group) PendingRemovals() []tm.LeafIndex {
 // copies.
 var capabilities sync.Map // suite.ID -> rt.Capabilities
 
-func sharedCapabilities(s *suite.Suite) rt.Capabilities {
+func SharedCapabilities(s *suite.Suite) rt.Capabilities {
 	if c, ok := capabilities.Load(s.ID); ok {
 		return c.(rt.Capabilities)
 	}

@@ -356,19 +356,75 @@ func (g *Group) RevealedBy(dst []protocol.Secret, pub []byte) []protocol.Secret 
 		if ev, ok := h.eventAt(ref.node, ref.from); !ok || ev.epoch&addedBit != 0 {
 			first++
 		}
-		for e := first; e < end; e++ {
-			if i, ok := h.recipient(e, ref.node, ref.from); ok {
-				dst = append(dst, pathSecret(uint64(e), i))
-			}
+		dst = h.recipients(dst, ref.node, ref.from, first, end)
+	}
+	return dst
+}
+
+// recipients appends the path secrets of the commits of epochs [first,
+// end) of which node r, holding the key it got at epoch from, was a
+// recipient. It reads the states of the nodes above r through cursors
+// that move forward with the epochs: a node near the root changes at
+// nearly every commit, and looking its state up from the newest change
+// back, epoch by epoch, would cost the length of its history each time.
+func (h *edgeLog) recipients(dst []protocol.Secret, r tm.NodeIndex, from, first, end uint32) []protocol.Secret {
+	var cursors [33]*nodeCursor // by level
+	state := func(y tm.NodeIndex, e uint32) (bool, uint32) {
+		c := cursors[y.Level()]
+		if c == nil {
+			c = h.cursor(y, first, end)
+			cursors[y.Level()] = c
+		}
+		return c.at(e)
+	}
+	for e := first; e < end; e++ {
+		if i, ok := h.recipient(e, r, from, state); ok {
+			dst = append(dst, pathSecret(uint64(e), i))
 		}
 	}
 	return dst
 }
 
+// nodeCursor steps through one node's states in increasing epochs.
+type nodeCursor struct {
+	evs []nodeEvent // the state at first (blankBit when none), then the changes up to end, oldest first
+	i   int
+}
+
+// cursor returns a cursor on node x's states over epochs [first, end).
+func (h *edgeLog) cursor(x tm.NodeIndex, first, end uint32) *nodeCursor {
+	c := &nodeCursor{}
+	if int(x) < len(h.head) {
+		for i := h.head[x]; i != 0; i = h.events[i].prev {
+			ev := h.events[i]
+			if ep := ev.epoch & epochMask; ep < end {
+				c.evs = append(c.evs, ev)
+				if ep <= first {
+					break
+				}
+			}
+		}
+	}
+	if len(c.evs) == 0 || c.evs[len(c.evs)-1].epoch&epochMask > first {
+		c.evs = append(c.evs, nodeEvent{epoch: blankBit})
+	}
+	slices.Reverse(c.evs)
+	return c
+}
+
+// at returns the state at epoch e, no earlier than the last asked for.
+func (c *nodeCursor) at(e uint32) (blank bool, since uint32) {
+	for c.i+1 < len(c.evs) && c.evs[c.i+1].epoch&epochMask <= e {
+		c.i++
+	}
+	ev := c.evs[c.i]
+	return ev.epoch&blankBit != 0, ev.epoch & epochMask
+}
+
 // recipient reports whether node r, holding the key it got at epoch from,
 // was in the resolution of a copath node of the commit of epoch e, and at
 // which index of the commit's path.
-func (h *edgeLog) recipient(e uint32, r tm.NodeIndex, from uint32) (int, bool) {
+func (h *edgeLog) recipient(e uint32, r tm.NodeIndex, from uint32, state func(tm.NodeIndex, uint32) (bool, uint32)) (int, bool) {
 	c := h.commits[e]
 	if c.n == 0 {
 		return 0, false
@@ -393,7 +449,7 @@ func (h *edgeLog) recipient(e uint32, r tm.NodeIndex, from uint32) (int, bool) {
 		if y == r {
 			return i, true
 		}
-		if blank, since := h.stateAt(y, e); !blank {
+		if blank, since := state(y, e); !blank {
 			// The first non-blank node above r: r is in the resolution
 			// only as one of its unmerged leaves.
 			return i, r.IsLeaf() && since < from
@@ -423,7 +479,7 @@ func (h *edgeLog) verify(t *rt.Tree, e uint64, res *mls.Outcome) error {
 		from := ev.epoch & epochMask
 		got, ok := 0, false
 		if uint64(from) < e || ev.epoch&addedBit == 0 {
-			got, ok = h.recipient(uint32(e), x, from)
+			got, ok = h.recipient(uint32(e), x, from, h.stateAt)
 		}
 		w, isWant := want[x]
 		if ok != isWant || ok && got != w {

@@ -226,10 +226,21 @@ func (g *groundTruth) get(x tm.NodeIndex) ([]byte, bool) {
 func (g *groundTruth) set(x tm.NodeIndex, secret []byte) {
 	i := int(x / 2)
 	if i >= len(g.known) {
-		n := max(i+1, 2*len(g.known))
-		g.known = append(g.known, make([]bool, n-len(g.known))...)
-		g.secrets = append(g.secrets, make([]byte, n*g.nh-len(g.secrets))...)
+		g.grow(max(i+1, 2*len(g.known)))
 	}
 	copy(g.secrets[i*g.nh:], secret)
 	g.known[i] = true
+}
+
+// reserve makes room for the nodes below width, so that nodes may then be
+// set from several goroutines, each its own.
+func (g *groundTruth) reserve(width tm.NodeIndex) {
+	if n := int(width/2) + 1; n > len(g.known) {
+		g.grow(n)
+	}
+}
+
+func (g *groundTruth) grow(n int) {
+	g.known = append(g.known, make([]bool, n-len(g.known))...)
+	g.secrets = append(g.secrets, make([]byte, n*g.nh-len(g.secrets))...)
 }

@@ -1,10 +1,12 @@
 package mlsgroup
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"sync"
 
 	"cgkalab/models/mls"
 	"cgkalab/models/protocol"
@@ -273,17 +275,20 @@ func (b *builder) secrets() error {
 		ps, _ := g.ground.get(x)
 		return ps
 	}
+	g.ground.reserve(tm.NodeIndex(b.n.Width()))
 	for lvl := uint32(1); ; lvl++ {
 		first := tm.NodeIndex(1<<lvl - 1)
 		if uint32(first) >= b.n.Width() {
 			break
 		}
-		for x := first; uint32(x) < b.n.Width(); x += 1 << (lvl + 1) {
-			if !b.blank[x/2] {
+		// The nodes of a level depend only on the levels below.
+		step := tm.NodeIndex(1) << (lvl + 1)
+		parallelDo(int((tm.NodeIndex(b.n.Width())-first+step-1)/step), func(i int) {
+			if x := first + tm.NodeIndex(i)*step; !b.blank[x/2] {
 				v, _ := b.voucher(x)
 				g.ground.set(x, s.DeriveSecret(b.secret(b.single(v)), "path"))
 			}
-		}
+		})
 	}
 	b.keys = make([]*suite.HPKEPrivateKey, len(b.ids))
 	b.pubs = make([][]byte, b.n.Width()/2+1)
@@ -312,25 +317,39 @@ func (b *builder) stale(x tm.NodeIndex) []byte {
 	return b.s.ExpandWithLabel(b.secret(x), "cgkalab stale parent hash", nil, b.nh)
 }
 
-// tree assembles the tree: the leaves in order, then the parent nodes and
-// the leaves' final contents top down, each keyed parent's hash computed
-// once the sibling subtree it covers is final (RFC 9420, Section 7.9).
+// tree assembles the tree: every node's final contents and tree hash are
+// computed first, outside the Tree and on every core (assembly), then
+// entered into a Tree, whose own tree hash must come out equal.
 func (b *builder) tree() (*rt.Tree, error) {
+	nh := b.nh
+	a := &assembly{b: b, leaves: make([]*rt.LeafNode, len(b.ids)), parents: make([]*rt.ParentNode, b.n.Width()/2+1),
+		hashes: make([]byte, int(b.n.Width())*nh)}
+	root, _ := tm.Root(b.n)
+	// The top of a chain that reaches the root has an empty parent hash.
+	var top []byte
+	if root.IsLeaf() || !b.blank[root/2] || b.res[root] == 1 {
+		top = []byte{}
+	}
+	if err := a.final(root, top); err != nil {
+		return nil, err
+	}
 	t := rt.New(b.s)
-	for i := range b.ids {
-		if l := t.Add(b.leaf(i, nil)); int(l) != i {
+	for i, n := range a.leaves {
+		if l := t.Add(n); int(l) != i {
 			return nil, fmt.Errorf("mlsgroup: building the tree: leaf %d went to %d", i, l)
 		}
 	}
-	// The top of a chain that reaches the root has an empty parent hash.
-	var top []byte
-	if root := t.Root(); root.IsLeaf() || !b.blank[root/2] || b.res[root] == 1 {
-		top = []byte{}
+	if t.LeafCount() != b.n {
+		return nil, fmt.Errorf("mlsgroup: building the tree: %d leaves, want %d", t.LeafCount(), b.n)
 	}
-	if err := b.finalize(t, t.Root(), top); err != nil {
-		return nil, err
+	for i, p := range a.parents {
+		if p != nil {
+			t.SetParent(tm.NodeIndex(2*i+1), p)
+		}
 	}
-	t.TreeHash()
+	if !bytes.Equal(t.TreeHash(), a.hash(root)) {
+		return nil, errors.New("mlsgroup: building the tree: the assembled tree hash differs from the tree's")
+	}
 	return t, nil
 }
 
@@ -338,48 +357,122 @@ func (b *builder) tree() (*rt.Tree, error) {
 func (b *builder) leaf(i int, ph []byte) *rt.LeafNode {
 	return &rt.LeafNode{EncryptionKey: b.keys[i].PublicKey(), SignatureKey: b.sigs[i].PublicKey(),
 		Credential:   rt.Credential{Type: rt.CredentialBasic, Identity: fmt.Appendf(nil, "client-%d", b.ids[i])},
-		Capabilities: mls.DefaultCapabilities(b.s), Source: rt.SourceCommit, ParentHash: ph}
+		Capabilities: mls.SharedCapabilities(b.s), Source: rt.SourceCommit, ParentHash: ph}
 }
 
-// finalize sets the final contents of the subtree under x, whose
-// resolution's one node carries ph (nil: x's subtree holds chain tops
-// only, each with a synthetic parent hash).
-func (b *builder) finalize(t *rt.Tree, x tm.NodeIndex, ph []byte) error {
-	if b.res[x] == 0 {
-		return nil
-	}
-	if l, ok := x.Leaf(); ok {
-		if ph == nil {
-			ph = b.stale(x)
+// assembly holds the tree's final nodes and tree hashes while they are
+// computed.
+type assembly struct {
+	b       *builder
+	leaves  []*rt.LeafNode
+	parents []*rt.ParentNode // by x/2
+	hashes  []byte           // tree hash of node x at x*Nh
+}
+
+func (a *assembly) hash(x tm.NodeIndex) []byte {
+	return a.hashes[int(x)*a.b.nh : int(x+1)*a.b.nh]
+}
+
+// final sets the final contents and tree hashes of the subtree under x,
+// whose resolution's one node carries ph (nil: x's subtree holds chain
+// tops only, each with a synthetic parent hash). Only the chain that
+// carries ph down from x depends on it: the subtrees beside the chain
+// (the other child of each keyed node on it, the empty child of each
+// blank one) are finished first, in parallel, then the chain top down
+// (each parent hash needs the final hash of the subtree beside it, RFC
+// 9420, Section 7.9), then the chain's tree hashes bottom up.
+func (a *assembly) final(x tm.NodeIndex, ph []byte) error {
+	b := a.b
+	var chain, side []tm.NodeIndex
+	carried := ph != nil // whether y receives a parent hash from above
+	for y := x; ; {
+		chain = append(chain, y)
+		if y.IsLeaf() {
+			break
 		}
-		n := b.leaf(int(l), ph)
-		if err := n.Sign(b.s, b.sigs[l], []byte("cgkalab-group"), l); err != nil {
-			return err
+		l, _ := tm.Left(y)
+		r, _ := tm.Right(y)
+		if b.res[y] == 0 || (b.blank[y/2] && !carried) {
+			side = append(side, l, r)
+			break
 		}
-		t.SetLeaf(l, n)
-		return nil
-	}
-	l, _ := tm.Left(x)
-	r, _ := tm.Right(x)
-	if b.blank[x/2] {
-		// A blank node passes a parent hash on to its one resolution node.
-		if ph != nil && b.res[x] != 1 {
-			return fmt.Errorf("mlsgroup: blank node %d with %d nodes in its resolution cannot carry a parent hash", x, b.res[x])
+		if b.blank[y/2] {
+			// A blank node passes a parent hash on to its one resolution node.
+			if b.res[y] != 1 {
+				return fmt.Errorf("mlsgroup: blank node %d with %d nodes in its resolution cannot carry a parent hash", y, b.res[y])
+			}
+			if b.res[l] == 1 {
+				side, y = append(side, r), l
+			} else {
+				side, y = append(side, l), r
+			}
+			continue
 		}
-		if err := b.finalize(t, l, ph); err != nil {
-			return err
-		}
-		return b.finalize(t, r, ph)
+		v, other := b.voucher(y)
+		side, y, carried = append(side, other), v, true
 	}
-	if ph == nil {
-		ph = b.stale(x)
-	}
-	t.SetParent(x, &rt.ParentNode{EncryptionKey: b.pubs[x/2], ParentHash: ph})
-	v, other := b.voucher(x)
-	if err := b.finalize(t, other, nil); err != nil {
+	if err := a.sides(side); err != nil {
 		return err
 	}
-	return b.finalize(t, v, t.ParentHash(x, other))
+	for _, y := range chain {
+		if l, ok := y.Leaf(); ok {
+			if b.res[y] == 0 {
+				break
+			}
+			if ph == nil {
+				ph = b.stale(y)
+			}
+			n := b.leaf(int(l), ph)
+			if err := n.Sign(b.s, b.sigs[l], []byte("cgkalab-group"), l); err != nil {
+				return err
+			}
+			a.leaves[l] = n
+			break
+		}
+		if b.res[y] == 0 || b.blank[y/2] {
+			continue
+		}
+		if ph == nil {
+			ph = b.stale(y)
+		}
+		p := &rt.ParentNode{EncryptionKey: b.pubs[y/2], ParentHash: ph}
+		a.parents[y/2] = p
+		_, other := b.voucher(y)
+		ph = rt.ParentHashOver(b.s, p, a.hash(other))
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		y := chain[i]
+		if l, ok := y.Leaf(); ok {
+			var n *rt.LeafNode
+			if int(l) < len(a.leaves) {
+				n = a.leaves[l]
+			}
+			copy(a.hash(y), rt.LeafTreeHash(b.s, l, n))
+			continue
+		}
+		l, _ := tm.Left(y)
+		r, _ := tm.Right(y)
+		copy(a.hash(y), rt.ParentTreeHash(b.s, a.parents[y/2], a.hash(l), a.hash(r)))
+	}
+	return nil
+}
+
+// sides finishes the subtrees beside a chain, the large ones each on a
+// goroutine of its own (the work under a node does not depend on the
+// order in which they run: each writes only its own subtree's slots).
+func (a *assembly) sides(side []tm.NodeIndex) error {
+	const spawn = 1024 // leaves under a subtree worth a goroutine
+	errs := make([]error, len(side))
+	var wg sync.WaitGroup
+	for i, y := range side {
+		if lo, hi := leafRange(y); hi-lo >= spawn && lo < len(a.b.ids) {
+			wg.Go(func() { errs[i] = a.final(y, nil) })
+			continue
+		}
+		errs[i] = a.final(y, nil)
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // admitShaped makes every member's record, and in full mode its own state

@@ -41,8 +41,8 @@ func shapedGroup(t *testing.T, n int, shape protocol.Shape, mode string, seed by
 // uniqueness), hold the share of blank parents asked for, give every
 // member a view consistent with the tree, and follow from the seed.
 func TestShapes(t *testing.T) {
-	for _, n := range []int{1, 2, 3, 5, 8, 13, 33, 100, 300} {
-		for _, shape := range []protocol.Shape{{Kind: protocol.ShapeWarm}, {Kind: protocol.ShapeChurned, Blank: 0.25}, {Kind: protocol.ShapeChurned, Blank: 0.6}} {
+	for _, n := range []int{1, 2, 3, 5, 7, 8, 13, 33, 100, 300} {
+		for _, shape := range []protocol.Shape{{Kind: protocol.ShapeWarm}, {Kind: protocol.ShapeChurned, Blank: 0.25}, {Kind: protocol.ShapeChurned, Blank: 0.6}, {Kind: protocol.ShapeChurned, Blank: 0.7}} {
 			t.Run(fmt.Sprintf("n=%d/%s=%v", n, shape.Kind, shape.Blank), func(t *testing.T) {
 				g := shapedGroup(t, n, shape, protocol.Sampled, 1)
 				tr := g.tree()

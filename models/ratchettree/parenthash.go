@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
+	"cgkalab/models/suite"
 	tm "cgkalab/models/treemath"
 	"cgkalab/models/wire"
 )
@@ -13,12 +14,18 @@ import (
 // p.parent_hash, original_sibling_tree_hash(s)}).
 func (t *Tree) ParentHash(p, s tm.NodeIndex) []byte {
 	pn := t.parents[p/2]
-	osth := t.treeHashExcluding(s, pn.UnmergedLeaves)
-	b := wire.NewBuilder(3*len(osth) + len(pn.EncryptionKey) + 16)
-	b.Opaque(pn.EncryptionKey)
-	b.Opaque(pn.ParentHash)
+	return ParentHashOver(t.suite, pn, t.treeHashExcluding(s, pn.UnmergedLeaves))
+}
+
+// ParentHashOver computes the parent hash of parent node p over the
+// original sibling tree hash osth (RFC 9420, Section 7.9), for a caller
+// that assembles nodes outside a Tree.
+func ParentHashOver(s *suite.Suite, p *ParentNode, osth []byte) []byte {
+	b := wire.NewBuilder(3*len(osth) + len(p.EncryptionKey) + 16)
+	b.Opaque(p.EncryptionKey)
+	b.Opaque(p.ParentHash)
 	b.Opaque(osth)
-	return t.suite.Hash(b.Bytes())
+	return s.Hash(b.Bytes())
 }
 
 // SetPathParentHashes fills the parent_hash fields along the filtered

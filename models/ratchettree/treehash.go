@@ -3,6 +3,7 @@ package ratchettree
 import (
 	"slices"
 
+	"cgkalab/models/suite"
 	tm "cgkalab/models/treemath"
 	"cgkalab/models/wire"
 )
@@ -43,6 +44,23 @@ func (t *Tree) refresh(x tm.NodeIndex, b *wire.Builder) {
 	}
 	copy(t.cached(x), t.suite.Hash(b.Bytes()))
 	t.hashOK[x] = true
+}
+
+// LeafTreeHash returns the tree hash of leaf l holding n (nil: blank),
+// and ParentTreeHash that of a parent node p (nil: blank) over its
+// children's tree hashes (RFC 9420, Section 7.8), for a caller that
+// assembles nodes outside a Tree.
+func LeafTreeHash(s *suite.Suite, l tm.LeafIndex, n *LeafNode) []byte {
+	var b wire.Builder
+	marshalLeafHashInput(&b, l, n)
+	return s.Hash(b.Bytes())
+}
+
+// ParentTreeHash: see LeafTreeHash.
+func ParentTreeHash(s *suite.Suite, p *ParentNode, left, right []byte) []byte {
+	var b wire.Builder
+	marshalParentHashInput(&b, p, left, right)
+	return s.Hash(b.Bytes())
 }
 
 // marshalLeafHashInput writes TreeHashInput for a leaf (RFC 9420, Section 7.8).

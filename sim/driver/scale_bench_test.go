@@ -181,24 +181,28 @@ func BenchmarkCreate(b *testing.B) {
 			continue
 		}
 		n := pow10(l)
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			var perMember float64
-			for b.Loop() {
-				base := liveHeap()
-				var g protocol.Group
-				d := &driver.Driver{Protocols: map[string]protocol.Factory{"mls": func(env protocol.Env) (protocol.Group, error) {
-					var err error
-					g, err = mlsgroup.New(env)
-					return g, err
-				}}}
-				if _, err := d.Run(context.Background(), createConfig(n), 1, nil); err != nil {
-					b.Fatal(err)
+		for _, shape := range []string{protocol.ShapeBuilt, protocol.ShapeWarm} {
+			b.Run(fmt.Sprintf("shape=%s/n=%d", shape, n), func(b *testing.B) {
+				var perMember float64
+				cfg := createConfig(n)
+				cfg.Workload.Shape.Kind = shape
+				for b.Loop() {
+					base := liveHeap()
+					var g protocol.Group
+					d := &driver.Driver{Protocols: map[string]protocol.Factory{"mls": func(env protocol.Env) (protocol.Group, error) {
+						var err error
+						g, err = mlsgroup.New(env)
+						return g, err
+					}}}
+					if _, err := d.Run(context.Background(), cfg, 1, nil); err != nil {
+						b.Fatal(err)
+					}
+					perMember = float64(liveHeap()-base) / float64(n)
+					heldGroup = g
 				}
-				perMember = float64(liveHeap()-base) / float64(n)
-				heldGroup = g
-			}
-			b.ReportMetric(perMember, "B/member")
-		})
+				b.ReportMetric(perMember, "B/member")
+			})
+		}
 	}
 }
 
