@@ -118,6 +118,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"periodic without every", base + "mls:\n  commit:\n    when: periodic\n",
 			[]string{"t.yaml:6: mls.commit.every: must be positive for when: periodic"}},
 		{"admins without admins", base + "mls: {commit: {committer: admins}}\n", []string{"t.yaml:5: mls.commit.admins:"}},
+		{"bad evict_by", base + "mls: {evict_by: admin}\n", []string{`t.yaml:5: mls.evict_by: unknown "admin" (want member or service)`}},
+		{"bad rejoin", base + "mls:\n  rejoin: resync\n", []string{`t.yaml:6: mls.rejoin: unknown "resync" (want welcome or external_commit)`}},
 		{"old commit section", base + "commit: {when: periodic}\n", []string{"t.yaml:5: commit: unknown key"}},
 		{"arrival without every", base + "workload:\n  joins: {process: periodic}\n",
 			[]string{"t.yaml:6: workload.joins: period must be positive"}},

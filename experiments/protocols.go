@@ -131,6 +131,8 @@ func (d *decoder) mlsOptions(n *yaml.Node, path string) any {
 			t, _ := d.duration(n, p)
 			o.KeyPackageLifetime = t.Duration()
 		}},
+		{"evict_by", func(n *yaml.Node, p string) { v, _ := d.str(n, p); o.EvictBy = mlsgroup.EvictBy(v) }},
+		{"rejoin", func(n *yaml.Node, p string) { v, _ := d.str(n, p); o.Rejoin = mlsgroup.RejoinBy(v) }},
 	})
 	if err := o.Validate(); err != nil {
 		d.keyErrors(err)

@@ -116,6 +116,7 @@ type Group struct {
 	pendingBy protocol.MemberID   // who proposed last, for committer: self
 	outs      []*protocol.Outcome // the outcomes of the intent being applied
 	observe   Observer            // hooks.go
+	service   *service            // the delivery service as an external sender (external.go), or nil
 }
 
 // New creates an empty simulated group; OpCreate populates it.
@@ -194,14 +195,22 @@ func (g *Group) create(actor protocol.MemberID, targets []protocol.MemberID) (*p
 		return nil, errors.New("mlsgroup: group created twice")
 	}
 	if k := g.env.Shape.Kind; k != "" && k != protocol.ShapeBuilt {
-		return g.createShaped(actor, targets)
+		out, err := g.createShaped(actor, targets)
+		if err != nil {
+			return nil, err
+		}
+		return out, g.startExtensions()
+	}
+	exts, err := g.serviceExtensions()
+	if err != nil {
+		return nil, err
 	}
 	kp, err := g.keyPackage(actor)
 	if err != nil {
 		return nil, err
 	}
 	t0 := g.now()
-	grp, err := mls.NewGroup(g.suite, []byte("cgkalab-group"), kp, nil, g.cfg, g.env.Rand)
+	grp, err := mls.NewGroup(g.suite, []byte("cgkalab-group"), kp, exts, g.cfg, g.env.Rand)
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,49 @@ type Options struct {
 	Updates string `json:"updates"`
 	// KeyPackageLifetime is the lifetime of the KeyPackages joiners use.
 	KeyPackageLifetime time.Duration `json:"key_package_lifetime"`
+
+	// The keys below are left out of the JSON when unset, so that the
+	// options (and records) of an experiment that does not use them are
+	// what they were before they existed.
+
+	// EvictBy is who sends the Removes of idle members (protocol.Evict):
+	// EvictByMember (the default, also when empty) or EvictByService.
+	EvictBy EvictBy `json:"evict_by,omitempty"`
+	// Rejoin is how a member too far behind to catch up comes back:
+	// RejoinWelcome (the default, also when empty) or RejoinExternalCommit.
+	Rejoin RejoinBy `json:"rejoin,omitempty"`
 }
+
+// EvictBy names who removes idle members (RFC 9750, Section 7).
+type EvictBy string
+
+const (
+	// EvictByMember: the committer proposes the Removes and commits them.
+	EvictByMember EvictBy = "member"
+	// EvictByService: the delivery service, listed in the group's
+	// external_senders extension, sends the Removes as an external sender
+	// (RFC 9420, Section 12.1.8); a member commits them under the commit
+	// policy.
+	EvictByService EvictBy = "service"
+)
+
+// RejoinBy names how a member that missed too much rejoins.
+type RejoinBy string
+
+const (
+	// RejoinWelcome: it is removed and added back as a new client.
+	RejoinWelcome RejoinBy = "welcome"
+	// RejoinExternalCommit: it rejoins by an external commit that removes
+	// its old leaf (RFC 9420, Section 12.4.3.2), from the GroupInfo the
+	// group publishes after every commit.
+	RejoinExternalCommit RejoinBy = "external_commit"
+)
+
+// byService reports whether idle members are evicted by the service.
+func (o *Options) byService() bool { return o.EvictBy == EvictByService }
+
+// externalRejoin reports whether members rejoin by external commit.
+func (o *Options) externalRejoin() bool { return o.Rejoin == RejoinExternalCommit }
 
 // Commit is the commit policy.
 type Commit struct {
@@ -83,6 +125,16 @@ func (o *Options) Validate() error {
 	case "proposal", "commit":
 	default:
 		errs = append(errs, fmt.Errorf("mls.updates: unknown %q (want proposal or commit)", o.Updates))
+	}
+	switch o.EvictBy {
+	case "", EvictByMember, EvictByService:
+	default:
+		errs = append(errs, fmt.Errorf("mls.evict_by: unknown %q (want member or service)", o.EvictBy))
+	}
+	switch o.Rejoin {
+	case "", RejoinWelcome, RejoinExternalCommit:
+	default:
+		errs = append(errs, fmt.Errorf("mls.rejoin: unknown %q (want welcome or external_commit)", o.Rejoin))
 	}
 	if o.KeyPackageLifetime < 0 {
 		errs = append(errs, errors.New("mls.key_package_lifetime: must not be negative"))

@@ -206,6 +206,9 @@ func (g *Group) evict(stale []protocol.MemberID) error {
 	if len(stale) == 0 || len(stale) >= g.count {
 		return nil
 	}
+	if g.opts.byService() {
+		return g.evictByService(stale)
+	}
 	actor, ok := g.committer(noProposer)
 	if !ok {
 		return nil

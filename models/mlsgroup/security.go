@@ -21,7 +21,8 @@ const (
 )
 
 // MessageKinds lists the kinds of message an MLS group sends.
-var MessageKinds = []string{MsgCommit, MsgProposal, MsgWelcome, MsgApplication, MsgKeyPackage, MsgRatchetTree}
+var MessageKinds = []string{MsgCommit, MsgProposal, MsgWelcome, MsgApplication, MsgKeyPackage, MsgRatchetTree,
+	MsgExternalProposal}
 
 // The secrets of RFC 9420 the security oracle tracks (protocol.Secret
 // kinds; A is the epoch, B the position on a commit's path).
