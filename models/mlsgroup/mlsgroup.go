@@ -117,6 +117,7 @@ type Group struct {
 	outs      []*protocol.Outcome // the outcomes of the intent being applied
 	observe   Observer            // hooks.go
 	service   *service            // the delivery service as an external sender (external.go), or nil
+	groupInfo []byte              // the GroupInfo the last committer published (rejoin.go), or nil
 }
 
 // New creates an empty simulated group; OpCreate populates it.

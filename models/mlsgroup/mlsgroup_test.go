@@ -33,6 +33,12 @@ func TestProtocolKit(t *testing.T) {
 				o.Updates = "commit"
 			})})
 	})
+	t.Run("service-evicts-external-rejoin", func(t *testing.T) {
+		protocoltest.Run(t, protocoltest.Config{Factory: mlsgroup.New, Modes: modes, Seed: 3,
+			Options: options(t, func(o *mlsgroup.Options) {
+				o.EvictBy, o.Rejoin = mlsgroup.EvictByService, mlsgroup.RejoinExternalCommit
+			})})
+	})
 }
 
 func TestOptionsRejectUnknownKeys(t *testing.T) {

@@ -22,7 +22,7 @@ const (
 
 // MessageKinds lists the kinds of message an MLS group sends.
 var MessageKinds = []string{MsgCommit, MsgProposal, MsgWelcome, MsgApplication, MsgKeyPackage, MsgRatchetTree,
-	MsgExternalProposal}
+	MsgExternalProposal, MsgGroupInfo, MsgExternalCommit}
 
 // The secrets of RFC 9420 the security oracle tracks (protocol.Secret
 // kinds; A is the epoch, B the position on a commit's path).
@@ -40,6 +40,11 @@ const (
 	// the commit secret. A device holds its current epoch's init secret,
 	// not its epoch secret, which §9.2 deletes.
 	kindInit
+	// kindExternal: epoch A's external_secret (the private key of its
+	// external_pub), from which an external commit's init secret follows
+	// (§8.3). Named only when members publish GroupInfo for external
+	// commits, and so hold it.
+	kindExternal
 )
 
 func pathSecret(e uint64, i int) protocol.Secret {
@@ -49,6 +54,9 @@ func commitSecret(e uint64) protocol.Secret { return protocol.Secret{Kind: kindC
 func joinerSecret(e uint64) protocol.Secret { return protocol.Secret{Kind: kindJoiner, A: e} }
 func epochSecret(e uint64) protocol.Secret  { return protocol.Secret{Kind: kindEpoch, A: e} }
 func initSecret(e uint64) protocol.Secret   { return protocol.Secret{Kind: kindInit, A: e} }
+func externalSecret(e uint64) protocol.Secret {
+	return protocol.Secret{Kind: kindExternal, A: e}
+}
 
 // security describes an applied commit for the security oracle (RFC 9420,
 // Sections 7.4, 8 and 12.4.3.1): each path secret giving the next one and
@@ -66,6 +74,11 @@ func (g *Group) security(committer *member, res *mls.Outcome) *protocol.Security
 	sec := &protocol.Security{Epoch: &protocol.EpochMark{Epoch: e, Secret: epochSecret(e)}}
 	var out []protocol.Reveal
 	from := []protocol.Secret{initSecret(e - 1)}
+	if res.External {
+		// An external commit's init secret is encrypted to the previous
+		// epoch's external_pub (§8.3), not derived from its init secret.
+		from = []protocol.Secret{externalSecret(e - 1)}
+	}
 	if len(res.Path) > 0 || res.PathSecrets != nil {
 		index := make(map[tm.NodeIndex]int, len(res.Path))
 		for i, x := range res.Path {
@@ -109,6 +122,9 @@ func (g *Group) security(committer *member, res *mls.Outcome) *protocol.Security
 		out = append(out, protocol.Reveal{From: joinerSecret(e), To: epochSecret(e)})
 	}
 	out = append(out, protocol.Reveal{From: epochSecret(e), To: initSecret(e)})
+	if g.opts.externalRejoin() {
+		out = append(out, protocol.Reveal{From: epochSecret(e), To: externalSecret(e)})
+	}
 	sec.Reveals = out
 	sec.Derives = []protocol.Derive{{To: epochSecret(e), From: from}}
 	return sec
@@ -179,6 +195,9 @@ func (g *Group) knowledge(m *member) (protocol.Knowledge, []heldKey) {
 		}
 	}
 	k.Secrets = append(k.Secrets, initSecret(k.Current))
+	if g.opts.externalRejoin() {
+		k.Secrets = append(k.Secrets, externalSecret(k.Current))
+	}
 	for _, e := range k.Epochs {
 		k.Held = append(k.Held, epochSecret(e))
 	}

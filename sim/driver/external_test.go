@@ -36,6 +36,9 @@ func runBoth(t *testing.T, cfg func(mode string) *driver.Config, seed uint64) (f
 	if !bytes.Equal(full.AuthDigest, sampled.AuthDigest) {
 		t.Error("epoch authenticators differ between full and sampled mode")
 	}
+	if f, s := full.Security, sampled.Security; f != nil && (f.ExposedEpochs != s.ExposedEpochs || f.ExposedMessages != s.ExposedMessages || f.Excess != s.Excess) {
+		t.Errorf("security reports differ:\nfull    %+v\nsampled %+v", f, s)
+	}
 	return full, sampled
 }
 
@@ -87,4 +90,42 @@ func TestEvictByServiceRun(t *testing.T) {
 		t.Errorf("no member removed by commits, %d external Removes sent", n)
 	}
 	t.Logf("%d external Removes, %d bytes each on average", n, b/int64(n))
+}
+
+// TestRejoinByExternalCommitRun: with rejoin: external_commit, members
+// back past max_backlog rejoin by external commit under their own
+// MemberID (no rejoin-remove / rejoin-add), both fidelity modes agree, and
+// the oracle finds no ideally unsafe epoch unexposed.
+func TestRejoinByExternalCommitRun(t *testing.T) {
+	cfg := func(rejoin mlsgroup.RejoinBy) func(mode string) *driver.Config {
+		return func(mode string) *driver.Config {
+			c := smallConfig(mode)
+			c.Workload.Offline.MaxBacklog = 3
+			c.Options = mlsOptions(func(o *mlsgroup.Options) {
+				o.Commit.When, o.Commit.Every = "periodic", 15*time.Minute
+				o.Rejoin = rejoin
+			})
+			return c
+		}
+	}
+	ext, _ := runBoth(t, cfg(mlsgroup.RejoinExternalCommit), 3)
+	if ext.Stats.Rejoins < 2 {
+		t.Fatalf("%d rejoins: the run does not exercise them", ext.Stats.Rejoins)
+	}
+	n, commitBytes := kindBytes(ext.Events, "rejoin", mlsgroup.MsgExternalCommit)
+	if n != ext.Stats.Rejoins {
+		t.Errorf("%d external commits for %d rejoins", n, ext.Stats.Rejoins)
+	}
+	for _, e := range ext.Events {
+		if e.Kind == "rejoin-remove" || e.Kind == "rejoin-add" {
+			t.Fatalf("a Leave+Join rejoin under rejoin: external_commit: %+v", e)
+		}
+	}
+	welcome, err := newDriver().Run(context.Background(), cfg(mlsgroup.RejoinWelcome)("full"), 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, giBytes := kindBytes(ext.Events, "rejoin", mlsgroup.MsgGroupInfo)
+	t.Logf("external commit: %d rejoins, %d B of external commit, %d B of GroupInfo; welcome: %d rejoins",
+		n, commitBytes/int64(n), giBytes/int64(n), welcome.Stats.Rejoins)
 }

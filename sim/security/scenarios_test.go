@@ -24,9 +24,15 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, members int, retain int) *harness {
+	return newHarnessWith(t, members, retain, func(*mlsgroup.Options) {})
+}
+
+// newHarnessWith is newHarness with the MLS options edited by edit.
+func newHarnessWith(t *testing.T, members int, retain int, edit func(*mlsgroup.Options)) *harness {
 	h := &harness{t: t, o: security.New(), offline: map[protocol.MemberID]bool{}}
 	opts := mlsgroup.DefaultOptions()
 	opts.Commit.When, opts.Commit.Count = "count", 1<<30 // the script commits
+	edit(&opts)
 	raw, err := json.Marshal(opts)
 	if err != nil {
 		t.Fatal(err)
