@@ -57,7 +57,16 @@
 //	        count     [0]       waiting proposals that trigger a commit, for when: count
 //	        path      [always]  always | required
 //	    updates     [proposal] proposal | commit
-//	    key_package_lifetime [30d] lifetime of joiners' KeyPackages
+//	    key_package_lifetime [30d] lifetime of pre-published KeyPackages when key_packages
+//	                          leaves its lifetime out (no effect without key_packages)
+//	    key_packages [none]   clients pre-publish KeyPackages (RFC 9420 §10, §16.8); left out,
+//	                          each Add gets a fresh one:
+//	        batch       required  one-time KeyPackages a client uploads at once (at least 1)
+//	        lifetime    [key_package_lifetime] their lifetime; the adder refuses an expired
+//	                              one and the client uploads a new batch (key_package_upload)
+//	        last_resort [false]   add to each batch one that is reused once the rest is used up
+//	                          A compromise reveals a client's unused (and last-resort) init keys;
+//	                          a member past max_backlog then rejoins by Welcome as the same client.
 //	    evict_by    [member]  member | service: who sends the Removes of idle members
 //	                          (policy.max_update_age); service is the delivery service as an
 //	                          external sender (RFC 9420 §12.1.8), its Removes committed by a

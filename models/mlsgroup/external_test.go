@@ -31,17 +31,23 @@ func testGroupShaped(t *testing.T, mode, shape string, n int, offline map[protoc
 	for i := range n {
 		ids = append(ids, protocol.MemberID(i))
 	}
+	var grp *Group
 	g, err := New(protocol.Env{Suite: 1, Mode: mode, Sample: 3, Options: raw,
-		Online:  func(m protocol.MemberID) bool { return !offline[m] },
-		Members: func() []protocol.MemberID { return ids },
-		Rand:    rand.NewChaCha8([32]byte{7}), Pick: rand.New(rand.NewPCG(7, 8)), Shape: protocol.Shape{Kind: shape}})
+		Online: func(m protocol.MemberID) bool { return !offline[m] },
+		Members: func() []protocol.MemberID {
+			var now []protocol.MemberID
+			grp.order.each(func(id protocol.MemberID) { now = append(now, id) })
+			return now
+		},
+		Rand: rand.NewChaCha8([32]byte{7}), Pick: rand.New(rand.NewPCG(7, 8)), Shape: protocol.Shape{Kind: shape}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	grp = g.(*Group)
 	if _, err := g.Apply(protocol.Intent{Kind: protocol.Create, Actor: 0, Targets: ids[1:]}); err != nil {
 		t.Fatal(err)
 	}
-	return g.(*Group)
+	return grp
 }
 
 // TestExternalRemoveRefused: a member refuses a Remove from SenderType

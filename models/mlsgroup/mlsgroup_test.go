@@ -3,6 +3,7 @@ package mlsgroup_test
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"cgkalab/models/mlsgroup"
 	"cgkalab/models/protocol"
@@ -37,6 +38,12 @@ func TestProtocolKit(t *testing.T) {
 		protocoltest.Run(t, protocoltest.Config{Factory: mlsgroup.New, Modes: modes, Seed: 3,
 			Options: options(t, func(o *mlsgroup.Options) {
 				o.EvictBy, o.Rejoin = mlsgroup.EvictByService, mlsgroup.RejoinExternalCommit
+			})})
+	})
+	t.Run("published-key-packages", func(t *testing.T) {
+		protocoltest.Run(t, protocoltest.Config{Factory: mlsgroup.New, Modes: modes, Seed: 4,
+			Options: options(t, func(o *mlsgroup.Options) {
+				o.KeyPackages = &mlsgroup.KeyPackages{Batch: 2, Lifetime: time.Hour, LastResort: true}
 			})})
 	})
 }

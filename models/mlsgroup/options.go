@@ -16,7 +16,9 @@ type Options struct {
 	// by someone) or "commit" (a member updates by committing with a
 	// path).
 	Updates string `json:"updates"`
-	// KeyPackageLifetime is the lifetime of the KeyPackages joiners use.
+	// KeyPackageLifetime is the lifetime of the KeyPackages clients
+	// pre-publish (KeyPackages) when KeyPackages.Lifetime is 0; without
+	// KeyPackages it has no effect (each Add gets a fresh KeyPackage).
 	KeyPackageLifetime time.Duration `json:"key_package_lifetime"`
 
 	// The keys below are left out of the JSON when unset, so that the
@@ -29,6 +31,21 @@ type Options struct {
 	// Rejoin is how a member too far behind to catch up comes back:
 	// RejoinWelcome (the default, also when empty) or RejoinExternalCommit.
 	Rejoin RejoinBy `json:"rejoin,omitempty"`
+	// KeyPackages, when set, has every client pre-publish KeyPackages
+	// (keypool.go); nil makes a fresh one for each Add, as before.
+	KeyPackages *KeyPackages `json:"key_packages,omitempty"`
+}
+
+// KeyPackages is how clients pre-publish KeyPackages (RFC 9420, Sections
+// 10 and 16.8).
+type KeyPackages struct {
+	// Batch is how many one-time KeyPackages a client uploads at once.
+	Batch int `json:"batch"`
+	// Lifetime is their lifetime; 0 means KeyPackageLifetime.
+	Lifetime time.Duration `json:"lifetime,omitempty"`
+	// LastResort adds to each batch a KeyPackage that may be used more
+	// than once, once the others are used up.
+	LastResort bool `json:"last_resort"`
 }
 
 // EvictBy names who removes idle members (RFC 9750, Section 7).
@@ -135,6 +152,19 @@ func (o *Options) Validate() error {
 	case "", RejoinWelcome, RejoinExternalCommit:
 	default:
 		errs = append(errs, fmt.Errorf("mls.rejoin: unknown %q (want welcome or external_commit)", o.Rejoin))
+	}
+	if kp := o.KeyPackages; kp != nil {
+		if kp.Batch < 1 {
+			errs = append(errs, fmt.Errorf("mls.key_packages.batch: must be at least 1, got %d", kp.Batch))
+		}
+		switch {
+		case kp.Lifetime < 0:
+			errs = append(errs, errors.New("mls.key_packages.lifetime: must not be negative"))
+		case kp.Lifetime == 0 && o.KeyPackageLifetime < time.Second:
+			errs = append(errs, errors.New("mls.key_packages.lifetime: must be at least 1s (or set mls.key_package_lifetime)"))
+		case kp.Lifetime > 0 && kp.Lifetime < time.Second:
+			errs = append(errs, errors.New("mls.key_packages.lifetime: must be at least 1s"))
+		}
 	}
 	if o.KeyPackageLifetime < 0 {
 		errs = append(errs, errors.New("mls.key_package_lifetime: must not be negative"))

@@ -18,6 +18,7 @@ func (g *Group) Apply(in protocol.Intent) ([]*protocol.Outcome, error) {
 		return nil, fmt.Errorf("mlsgroup: %v before the group exists", in.Kind)
 	}
 	g.outs = nil
+	g.at = in.Now
 	switch in.Kind {
 	case protocol.Evict, protocol.Tick:
 	default:

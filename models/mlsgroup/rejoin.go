@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 
 	"cgkalab/models/mls"
 	"cgkalab/models/protocol"
@@ -25,8 +26,9 @@ const (
 	MsgExternalCommit = "external_commit" // the rejoiner's commit
 )
 
-// RejoinsItself implements protocol.Rejoiner.
-func (g *Group) RejoinsItself() bool { return g.opts.externalRejoin() }
+// RejoinsItself implements protocol.Rejoiner: by external commit, or by
+// Welcome as the same client when clients pre-publish KeyPackages.
+func (g *Group) RejoinsItself() bool { return g.opts.externalRejoin() || g.pooled() }
 
 // publishGroupInfo has member id, which has just taken the group to a new
 // epoch, sign the epoch's GroupInfo and upload it to the delivery service.
@@ -54,7 +56,7 @@ func (g *Group) publishGroupInfo(id protocol.MemberID, out *protocol.Outcome) er
 // sends the Rejoin again once that commit is sequenced.
 func (g *Group) rejoin(in protocol.Intent) error {
 	if !g.opts.externalRejoin() {
-		return fmt.Errorf("mlsgroup: rejoin intent, but mls.rejoin is not external_commit")
+		return g.rejoinByWelcome(in)
 	}
 	if g.pending > 0 {
 		return g.commitWith(g.pendingBy)
@@ -194,4 +196,82 @@ func (g *Group) receiveExternal(m *member, grp *mls.Group, encoded []byte, out *
 	}
 	averageReceiver(out, nanos)
 	return nil
+}
+
+// rejoinState follows rejoins by Welcome of the same client (with
+// pre-published KeyPackages and Options.Rejoin welcome): its Remove and
+// Add wait in pending until a commit covers them; a commit outside the
+// Rejoin intent (the policy's, after a lost race) marks it done, for the
+// next Rejoin intent to confirm.
+type rejoinState struct {
+	pending, done map[protocol.MemberID]bool
+	current       protocol.MemberID // the Rejoin intent's actor while it is applied
+}
+
+// rejoinByWelcome has member id, back too far behind, removed and added
+// again as the same client, from the KeyPackages it published (RFC 9420,
+// Sections 12.1.1 and 12.1.3), committed at once by the policy's
+// committer, as an eviction is. The client keeps its MemberID: its
+// stale state is replaced, by a KeyPackage that may be as old as its
+// batch (keypool.go).
+func (g *Group) rejoinByWelcome(in protocol.Intent) error {
+	id := in.Actor
+	r := &g.rejoins
+	if r.pending == nil {
+		r.pending, r.done = map[protocol.MemberID]bool{}, map[protocol.MemberID]bool{}
+	}
+	if r.done[id] {
+		delete(r.done, id)
+		out, err := g.sync(id)
+		if err != nil {
+			return err
+		}
+		out.Label, out.Refreshed = label(in, "rejoin"), []protocol.MemberID{id}
+		g.emit(out)
+		return nil
+	}
+	if !r.pending[id] {
+		actor, ok := g.committer(noProposer)
+		if !ok || actor == id {
+			return nil // nobody online to add it back: it tries again
+		}
+		for _, step := range []struct{ kind, label string }{{"remove", "rejoin-remove"}, {"add", "rejoin-add"}} {
+			out, err := g.propose(step.kind, actor, []protocol.MemberID{id})
+			if err != nil {
+				return err
+			}
+			out.Label = step.label
+			g.emit(out)
+			if out.Rejected != "" {
+				return nil
+			}
+			g.pending++
+		}
+		g.pendingBy = actor
+		r.pending[id] = true
+	}
+	r.current = id
+	defer func() { r.current = noMember }()
+	return g.commitWith(g.pendingBy)
+}
+
+// sameClient turns a client both removed and added by one commit (a
+// rejoin by Welcome) into a refresh of that member.
+func (g *Group) sameClient(out *protocol.Outcome) {
+	r := &g.rejoins
+	for _, id := range out.Added {
+		i := slices.Index(out.Removed, id)
+		if i < 0 {
+			continue
+		}
+		out.Removed = slices.Delete(out.Removed, i, i+1)
+		out.Added = slices.DeleteFunc(out.Added, func(x protocol.MemberID) bool { return x == id })
+		out.Refreshed = append(out.Refreshed, id)
+		delete(r.pending, id)
+		if r.current != id && r.done != nil {
+			r.done[id] = true
+		}
+		g.sameClient(out) // the lists changed under the loop
+		return
+	}
 }

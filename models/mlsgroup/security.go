@@ -22,7 +22,7 @@ const (
 
 // MessageKinds lists the kinds of message an MLS group sends.
 var MessageKinds = []string{MsgCommit, MsgProposal, MsgWelcome, MsgApplication, MsgKeyPackage, MsgRatchetTree,
-	MsgExternalProposal, MsgGroupInfo, MsgExternalCommit}
+	MsgExternalProposal, MsgGroupInfo, MsgExternalCommit, MsgKeyPackageUpload}
 
 // The secrets of RFC 9420 the security oracle tracks (protocol.Secret
 // kinds; A is the epoch, B the position on a commit's path).
@@ -105,6 +105,9 @@ func (g *Group) security(committer *member, res *mls.Outcome) *protocol.Security
 	for _, j := range res.Joiners {
 		lca := tm.CommonAncestor(committer.leaf.Node(), j.Leaf.Node())
 		item := slices.Index(res.Path, lca)
+		if jn, ok := g.joiners[string(j.InitKey)]; ok && jn.kp != nil {
+			jn.kp.uses = append(jn.kp.uses, kpUse{epoch: uint32(e), item: int32(item), leaf: j.Leaf.Node()})
+		}
 		g.edges.welcomed(j.InitKey, e, item)
 		g.edges.installed(t.EncryptionKey(j.Leaf.Node()), j.Leaf.Node(), e)
 		if g.edges.eager {
@@ -254,23 +257,33 @@ func (g *Group) knownKeys(m *member, f func(x tm.NodeIndex, pub []byte)) {
 // state (its stale state while offline); a client whose KeyPackage awaits
 // a Welcome reveals its init and leaf keys.
 func (g *Group) Compromise(id protocol.MemberID) (protocol.Knowledge, error) {
+	// The private keys of its published KeyPackages first, so that the
+	// edge history answers for every Welcome to them (keypool.go).
+	var pool protocol.Knowledge
+	g.poolKnowledge(id, &pool)
+	withPool := func(k protocol.Knowledge) protocol.Knowledge {
+		if len(pool.Secrets) > 0 {
+			k.Secrets = append(pool.Secrets, k.Secrets...)
+		}
+		return k
+	}
 	if m := g.member(id); m != nil {
 		if m.live != nil && m.live.stale != nil {
 			g.registerHeld(m.live.stale.keys)
-			return m.live.stale.k, nil
+			return withPool(m.live.stale.k), nil
 		}
 		k, keys := g.knowledge(m)
 		g.registerHeld(keys)
-		return k, nil
+		return withPool(k), nil
 	}
 	for _, j := range g.joiners {
 		if j.id == id {
 			g.edges.register(j.bundle.KeyPackage.InitKey, keyRef{kind: keyInit, pathItem: -1})
 			g.edges.register(j.bundle.KeyPackage.LeafNode.EncryptionKey, keyRef{kind: keyPending})
-			return protocol.Knowledge{Secrets: []protocol.Secret{
+			return withPool(protocol.Knowledge{Secrets: []protocol.Secret{
 				protocol.KeySecret(j.bundle.KeyPackage.InitKey),
 				protocol.KeySecret(j.bundle.KeyPackage.LeafNode.EncryptionKey),
-			}}, nil
+			}}), nil
 		}
 	}
 	return protocol.Knowledge{}, fmt.Errorf("mlsgroup: %d is neither a member nor awaiting a Welcome", id)

@@ -197,9 +197,9 @@ type Group interface {
 
 // Rejoiner is implemented by groups that may carry out Rejoin intents:
 // RejoinsItself reports whether this group, as configured, does. A Rejoin
-// is done when one of its outcomes is Sequenced and lists the actor in
-// Refreshed; until then (a lost race, proposals to commit first) the
-// simulator keeps the member offline and sends the intent again.
+// is done when one of its outcomes lists the actor in Refreshed; until
+// then (a lost race, proposals to commit first, nobody online to act)
+// the simulator keeps the member offline and sends the intent again.
 type Rejoiner interface {
 	RejoinsItself() bool
 }

@@ -129,3 +129,40 @@ func TestRejoinByExternalCommitRun(t *testing.T) {
 	t.Logf("external commit: %d rejoins, %d B of external commit, %d B of GroupInfo; welcome: %d rejoins",
 		n, commitBytes/int64(n), giBytes/int64(n), welcome.Stats.Rejoins)
 }
+
+// TestPublishedKeyPackagesRun: with mls.key_packages, members back past
+// max_backlog rejoin by Welcome as the same client, with a KeyPackage
+// from the batch they published; with a short lifetime some have expired
+// and are replaced (key_package_upload). Both fidelity modes agree.
+func TestPublishedKeyPackagesRun(t *testing.T) {
+	cfg := func(mode string) *driver.Config {
+		c := smallConfig(mode)
+		c.Workload.Offline.MaxBacklog = 3
+		c.Options = mlsOptions(func(o *mlsgroup.Options) {
+			o.Commit.When, o.Commit.Every = "periodic", 15*time.Minute
+			o.KeyPackages = &mlsgroup.KeyPackages{Batch: 2, Lifetime: 2 * time.Hour, LastResort: true}
+		})
+		return c
+	}
+	full, _ := runBoth(t, cfg, 3)
+	if full.Stats.Rejoins < 2 {
+		t.Fatalf("%d rejoins: the run does not exercise them", full.Stats.Rejoins)
+	}
+	uploads, _ := kindBytes(full.Events, mlsgroup.MsgKeyPackageUpload, mlsgroup.MsgKeyPackageUpload)
+	rejoinAdds := 0
+	for _, e := range full.Events {
+		if e.Kind == "rejoin-add" {
+			rejoinAdds++
+		}
+		if e.Kind == "commit" && e.Added > 0 && e.Removed > 0 && e.Added == e.Removed {
+			t.Logf("commit adds and removes %d at %v", e.Added, e.Time)
+		}
+	}
+	if rejoinAdds < full.Stats.Rejoins {
+		t.Errorf("%d rejoin Adds for %d rejoins", rejoinAdds, full.Stats.Rejoins)
+	}
+	if uploads == 0 {
+		t.Error("no KeyPackage upload: joins and expiries should upload batches")
+	}
+	t.Logf("%d rejoins by Welcome as the same client, %d uploads", full.Stats.Rejoins, uploads)
+}

@@ -196,16 +196,24 @@ func (r *run) rejoin(now sim.Time, m protocol.MemberID) error {
 		return err
 	}
 	for _, out := range outs {
-		if out.Sequenced && out.Rejected == "" && slices.Contains(out.Refreshed, m) {
+		switch {
+		case out.Rejected == "" && slices.Contains(out.Refreshed, m):
 			r.stats.Rejoins++
 			r.net.SetOnline(m, true)
+			return nil
+		case out.Rejected != "" && out.Actor == m:
+			r.net.SetOnline(m, true) // refused outright: it stays as it is
 			return nil
 		}
 	}
 	if _, still := r.index[m]; !still {
 		return nil
 	}
-	return r.eng.Schedule(max(r.latency(), sim.Millisecond), event{kind: evOnline, member: m, gen: r.gen[m]})
+	retry := sim.Minute // nothing happened: nobody online to act
+	if len(outs) > 0 {
+		retry = max(r.latency(), sim.Millisecond) // a lost race, or a commit first
+	}
+	return r.eng.Schedule(retry, event{kind: evOnline, member: m, gen: r.gen[m]})
 }
 
 // evict asks the group to remove members that have not refreshed their

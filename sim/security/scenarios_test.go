@@ -60,6 +60,7 @@ func newHarnessWith(t *testing.T, members int, retain int, edit func(*mlsgroup.O
 func (h *harness) do(in protocol.Intent) *protocol.Outcome {
 	h.t.Helper()
 	h.now += sim.Minute
+	in.Now = h.now.Duration()
 	outs, err := h.g.Apply(in)
 	return h.observe(in.Kind.String(), outs, err)
 }
