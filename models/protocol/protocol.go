@@ -7,7 +7,8 @@
 // what it cost.
 //
 // The simulator issues intents (join, leave, update, send, sync, offline,
-// evict, tick); how a protocol turns an intent into wire messages (MLS's
+// evict, tick, and rejoin to groups that say they rejoin members
+// themselves); how a protocol turns an intent into wire messages (MLS's
 // proposals, commit policy and one-commit-per-epoch race; Sender Keys'
 // rotations) is the protocol's own business. A protocol that needs one
 // winner per epoch asks the simulator's Sequencer.
