@@ -45,17 +45,36 @@
 //	    online      required if share > 0: online session length (seconds distribution)
 //	    offline     required if share > 0: offline gap length (seconds distribution)
 //	    max_backlog [0]       missed epochs processed on return before rejoining (0: no limit)
-//	commit
-//	    committer   [any]     any | designated | admins
-//	    admins      [0]       number of admins (members 0..admins-1) for committer: admins
-//	    when        [immediate] immediate | periodic | count
-//	    every       [0]       commit period, needed for when: periodic
-//	    count       [0]       waiting proposals that trigger a commit, for when: count
-//	    path        [always]  always | required
-//	    updates     [proposal] proposal | commit
 //	policy
 //	    max_update_age        [0]  remove members that have not updated for this long (0 disables)
-//	    key_package_lifetime  [0]  lifetime of joiners' KeyPackages
+//	    retain_epochs         [0]  past epochs members keep for late messages
+//	mls             the keys of protocol: mls (and mls-archive)
+//	    commit
+//	        committer [any]     any | self | designated | admins
+//	        admins    [0]       number of admins (members 0..admins-1) for committer: admins
+//	        when      [immediate] immediate | periodic | count
+//	        every     [0]       commit period, needed for when: periodic
+//	        count     [0]       waiting proposals that trigger a commit, for when: count
+//	        path      [always]  always | required
+//	    updates     [proposal] proposal | commit
+//	    key_package_lifetime [30d] lifetime of pre-published KeyPackages when key_packages
+//	                          leaves its lifetime out (no effect without key_packages)
+//	    key_packages [none]   clients pre-publish KeyPackages (RFC 9420 §10, §16.8); left out,
+//	                          each Add gets a fresh one:
+//	        batch       required  one-time KeyPackages a client uploads at once (at least 1)
+//	        lifetime    [key_package_lifetime] their lifetime; the adder refuses an expired
+//	                              one and the client uploads a new batch (key_package_upload)
+//	        last_resort [false]   add to each batch one that is reused once the rest is used up
+//	                          A compromise reveals a client's unused (and last-resort) init keys;
+//	                          a member past max_backlog then rejoins by Welcome as the same client.
+//	    evict_by    [member]  member | service: who sends the Removes of idle members
+//	                          (policy.max_update_age); service is the delivery service as an
+//	                          external sender (RFC 9420 §12.1.8), its Removes committed by a
+//	                          member under mls.commit
+//	    rejoin      [welcome] welcome | external_commit: how a member past
+//	                          workload.offline.max_backlog comes back: removed and added as a
+//	                          new client, or by an external commit that removes its old leaf
+//	                          (RFC 9420 §12.4.3.2; every committer then publishes a GroupInfo)
 //	network.latency [0]       one-way delivery latency (seconds distribution)
 //	sweep           [none]    grid of dotted key -> list of values (see below)
 //

@@ -131,6 +131,18 @@ func (d *decoder) mlsOptions(n *yaml.Node, path string) any {
 			t, _ := d.duration(n, p)
 			o.KeyPackageLifetime = t.Duration()
 		}},
+		{"evict_by", func(n *yaml.Node, p string) { v, _ := d.str(n, p); o.EvictBy = mlsgroup.EvictBy(v) }},
+		{"rejoin", func(n *yaml.Node, p string) { v, _ := d.str(n, p); o.Rejoin = mlsgroup.RejoinBy(v) }},
+		{"key_packages", func(n *yaml.Node, p string) {
+			kp := &mlsgroup.KeyPackages{}
+			seen := d.mapping(n, p, true, []field{
+				{"batch", func(n *yaml.Node, p string) { kp.Batch, _ = d.integer(n, p, 1, MaxCount) }},
+				{"lifetime", func(n *yaml.Node, p string) { t, _ := d.duration(n, p); kp.Lifetime = t.Duration() }},
+				{"last_resort", func(n *yaml.Node, p string) { kp.LastResort, _ = d.boolean(n, p) }},
+			})
+			d.require(n, p, seen, "batch")
+			o.KeyPackages = kp
+		}},
 	})
 	if err := o.Validate(); err != nil {
 		d.keyErrors(err)

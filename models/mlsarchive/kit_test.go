@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"cgkalab/models/mlsarchive"
+	"cgkalab/models/mlsgroup"
 	"cgkalab/models/protocol"
 	"cgkalab/sim/protocoltest"
 )
@@ -19,8 +20,12 @@ func TestProtocolKit(t *testing.T) {
 	periodic := mlsarchive.DefaultOptions()
 	periodic.Rotate, periodic.RotateEvery = mlsarchive.RotatePeriodic, 10*time.Minute
 	periodic.MLS.Commit.When, periodic.MLS.Commit.Count = "count", 3
+	service := mlsarchive.DefaultOptions()
+	service.MLS.EvictBy = mlsgroup.EvictByService
+	service.MLS.KeyPackages = &mlsgroup.KeyPackages{Batch: 2, Lifetime: time.Hour, LastResort: true}
 	for name, o := range map[string]mlsarchive.Options{
 		"defaults": mlsarchive.DefaultOptions(), "removal-none-backup": removal, "periodic-count": periodic,
+		"service-evicts-published-key-packages": service,
 	} {
 		raw, err := json.Marshal(o)
 		if err != nil {

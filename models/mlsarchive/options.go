@@ -53,6 +53,11 @@ func (o *Options) Validate() error {
 	if err := o.MLS.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	if o.MLS.Rejoin == mlsgroup.RejoinExternalCommit {
+		// The simulator would rejoin members by Leave and Join while
+		// every committer paid for GroupInfos nobody uses.
+		errs = append(errs, errors.New("mls.rejoin: external_commit is not modelled for protocol mls-archive (its rejoiner would need the archive keys resent); use welcome"))
+	}
 	switch o.Rotate {
 	case RotateNever, RotateRemoval:
 	case RotatePeriodic:

@@ -58,9 +58,11 @@ type commitRecord struct {
 type keyKind uint8
 
 const (
-	keyNode    keyKind = iota + 1 // the key of a tree node from epoch from on
-	keyPending                    // a leaf key not yet in the tree (an Update proposal, a joiner's KeyPackage)
-	keyInit                       // a joiner's KeyPackage init key
+	keyNode     keyKind = iota + 1 // the key of a tree node from epoch from on
+	keyPending                     // a leaf key not yet in the tree (an Update proposal, a joiner's KeyPackage)
+	keyInit                        // a joiner's KeyPackage init key
+	keyPoolInit                    // a published KeyPackage's init key (keypool.go); from indexes Group.published
+	keyPoolLeaf                    // a published KeyPackage's leaf key; from as for keyPoolInit
 )
 
 // keyRef is a key handed to the oracle.
@@ -344,21 +346,28 @@ func (g *Group) RevealedBy(dst []protocol.Secret, pub []byte) []protocol.Secret 
 			}
 		}
 	case keyNode:
-		end := uint32(len(h.commits))
-		if next, ok := h.nextChange(ref.node, ref.from); ok {
-			end = next
-		}
-		// A key an Update proposal installed is a recipient of the very
-		// commit that applied it; an added leaf is not (its Welcome
-		// carries the secrets), nor the committer's own path (recipient
-		// says so).
-		first := ref.from
-		if ev, ok := h.eventAt(ref.node, ref.from); !ok || ev.epoch&addedBit != 0 {
-			first++
-		}
-		dst = h.recipients(dst, ref.node, ref.from, first, end)
+		dst = h.nodeRevealed(dst, ref.node, ref.from)
+	case keyPoolInit, keyPoolLeaf:
+		dst = g.poolRevealed(dst, ref)
 	}
 	return dst
+}
+
+// nodeRevealed appends the path secrets encrypted to the key node x got
+// at epoch from, until it changed.
+func (h *edgeLog) nodeRevealed(dst []protocol.Secret, x tm.NodeIndex, from uint32) []protocol.Secret {
+	end := uint32(len(h.commits))
+	if next, ok := h.nextChange(x, from); ok {
+		end = next
+	}
+	// A key an Update proposal installed is a recipient of the very
+	// commit that applied it; an added leaf is not (its Welcome carries
+	// the secrets), nor the committer's own path (recipient says so).
+	first := from
+	if ev, ok := h.eventAt(x, from); !ok || ev.epoch&addedBit != 0 {
+		first++
+	}
+	return h.recipients(dst, x, from, first, end)
 }
 
 // recipients appends the path secrets of the commits of epochs [first,

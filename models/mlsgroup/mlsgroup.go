@@ -67,6 +67,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"time"
 
 	"cgkalab/models/mls"
 	"cgkalab/models/protocol"
@@ -80,6 +81,7 @@ import (
 type joiner struct {
 	id     protocol.MemberID
 	bundle *mls.KeyPackageBundle
+	kp     *publishedKP // the published KeyPackage it came from, or nil
 	// m is the joiner's record made ahead, its keys serialized and the
 	// bundle's private keys dropped (group creation in the sampled modes,
 	// where nobody processes a Welcome), or nil.
@@ -116,6 +118,17 @@ type Group struct {
 	pendingBy protocol.MemberID   // who proposed last, for committer: self
 	outs      []*protocol.Outcome // the outcomes of the intent being applied
 	observe   Observer            // hooks.go
+	service   *service            // the delivery service as an external sender (external.go), or nil
+	groupInfo []byte              // the GroupInfo the last committer published (rejoin.go), or nil
+
+	// Pre-published KeyPackages (keypool.go), when Options.KeyPackages
+	// is set: each client's pool, and every KeyPackage ever published.
+	pools     map[protocol.MemberID]*keyPool
+	published []*publishedKP
+	// rejoins tracks same-client rejoins by Welcome (rejoin.go).
+	rejoins rejoinState
+	// at is the virtual time of the intent being applied (Intent.Now).
+	at time.Duration
 }
 
 // New creates an empty simulated group; OpCreate populates it.
@@ -146,8 +159,9 @@ func New(env protocol.Env) (protocol.Group, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Group{env: env, suite: s, cfg: mls.Config{RetainEpochs: env.RetainEpochs}, full: env.Mode == protocol.Full, scaled: env.Mode == protocol.Scaled,
-		joiners: map[string]joiner{}, leafPrivLen: len(probe.Bytes()), ground: groundTruth{nh: s.Nh()}, edges: newEdgeLog(), opts: opts}, nil
+	return &Group{env: env, suite: s, rejoins: rejoinState{current: noMember}, cfg: mls.Config{RetainEpochs: env.RetainEpochs}, full: env.Mode == protocol.Full, scaled: env.Mode == protocol.Scaled,
+		joiners: map[string]joiner{}, leafPrivLen: len(probe.Bytes()), ground: groundTruth{nh: s.Nh()}, edges: newEdgeLog(), opts: opts,
+		pools: map[protocol.MemberID]*keyPool{}}, nil
 }
 
 // ref returns a state at the group's current epoch: the shared one in
@@ -194,14 +208,22 @@ func (g *Group) create(actor protocol.MemberID, targets []protocol.MemberID) (*p
 		return nil, errors.New("mlsgroup: group created twice")
 	}
 	if k := g.env.Shape.Kind; k != "" && k != protocol.ShapeBuilt {
-		return g.createShaped(actor, targets)
+		out, err := g.createShaped(actor, targets)
+		if err != nil {
+			return nil, err
+		}
+		return out, g.startExtensions()
 	}
-	kp, err := g.keyPackage(actor)
+	exts, err := g.serviceExtensions()
+	if err != nil {
+		return nil, err
+	}
+	kp, err := g.creatorKeyPackage(actor, targets)
 	if err != nil {
 		return nil, err
 	}
 	t0 := g.now()
-	grp, err := mls.NewGroup(g.suite, []byte("cgkalab-group"), kp, nil, g.cfg, g.env.Rand)
+	grp, err := mls.NewGroup(g.suite, []byte("cgkalab-group"), kp, exts, g.cfg, g.env.Rand)
 	if err != nil {
 		return nil, err
 	}
@@ -260,6 +282,9 @@ func (g *Group) create(actor protocol.MemberID, targets []protocol.MemberID) (*p
 // fetches from the delivery service, and returns their Add proposals; with
 // register, the joiners are noted for the Welcome that admits them.
 func (g *Group) adds(actor protocol.MemberID, targets []protocol.MemberID, out *protocol.Outcome, register bool) ([]*mls.Proposal, []*mls.KeyPackageBundle, error) {
+	if g.pooled() {
+		return g.addsPublished(actor, targets, out, register)
+	}
 	bundles, err := g.keyPackages(targets)
 	if err != nil {
 		return nil, nil, err
@@ -680,6 +705,7 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 		if err := g.welcome(actor, st, out); err != nil {
 			return nil, err
 		}
+		g.sameClient(out)
 	}
 	out.Epoch = g.Epoch()
 	return out, nil

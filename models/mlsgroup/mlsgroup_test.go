@@ -3,6 +3,7 @@ package mlsgroup_test
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"cgkalab/models/mlsgroup"
 	"cgkalab/models/protocol"
@@ -31,6 +32,18 @@ func TestProtocolKit(t *testing.T) {
 			Options: options(t, func(o *mlsgroup.Options) {
 				o.Commit.When, o.Commit.Count, o.Commit.Committer, o.Commit.Path = "count", 3, "self", "required"
 				o.Updates = "commit"
+			})})
+	})
+	t.Run("service-evicts-external-rejoin", func(t *testing.T) {
+		protocoltest.Run(t, protocoltest.Config{Factory: mlsgroup.New, Modes: modes, Seed: 3,
+			Options: options(t, func(o *mlsgroup.Options) {
+				o.EvictBy, o.Rejoin = mlsgroup.EvictByService, mlsgroup.RejoinExternalCommit
+			})})
+	})
+	t.Run("published-key-packages", func(t *testing.T) {
+		protocoltest.Run(t, protocoltest.Config{Factory: mlsgroup.New, Modes: modes, Seed: 4,
+			Options: options(t, func(o *mlsgroup.Options) {
+				o.KeyPackages = &mlsgroup.KeyPackages{Batch: 2, Lifetime: time.Hour, LastResort: true}
 			})})
 	})
 }

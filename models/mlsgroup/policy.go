@@ -18,6 +18,7 @@ func (g *Group) Apply(in protocol.Intent) ([]*protocol.Outcome, error) {
 		return nil, fmt.Errorf("mlsgroup: %v before the group exists", in.Kind)
 	}
 	g.outs = nil
+	g.at = in.Now
 	switch in.Kind {
 	case protocol.Evict, protocol.Tick:
 	default:
@@ -38,7 +39,21 @@ func (g *Group) Apply(in protocol.Intent) ([]*protocol.Outcome, error) {
 func (g *Group) apply(in protocol.Intent) error {
 	switch in.Kind {
 	case protocol.Create:
-		return g.record(g.create(in.Actor, in.Targets))
+		out, err := g.create(in.Actor, in.Targets)
+		if err != nil {
+			return err
+		}
+		if err := g.publishGroupInfo(in.Actor, out); err != nil {
+			return err
+		}
+		if out.Security != nil && g.opts.externalRejoin() && g.Epoch() == 0 {
+			// A warm or churned group starts at epoch 0 (shape.go).
+			out.Security.Reveals = append(out.Security.Reveals, protocol.Reveal{From: epochSecret(0), To: externalSecret(0)})
+		}
+		g.emit(out)
+		return nil
+	case protocol.Rejoin:
+		return g.rejoin(in)
 	case protocol.Join, protocol.Leave:
 		kind := "add"
 		if in.Kind == protocol.Leave {
@@ -69,7 +84,7 @@ func (g *Group) apply(in protocol.Intent) error {
 
 // directLabel names the outcome an intent produces directly.
 var directLabel = map[protocol.IntentKind]string{protocol.Create: "create", protocol.Join: "add", protocol.Leave: "remove",
-	protocol.Update: "update", protocol.Send: "send", protocol.Sync: "sync", protocol.Offline: "offline"}
+	protocol.Update: "update", protocol.Send: "send", protocol.Sync: "sync", protocol.Offline: "offline", protocol.Rejoin: "rejoin"}
 
 // label is the record name of the outcome an intent produces directly.
 func label(in protocol.Intent, def string) string {
@@ -195,6 +210,9 @@ func (g *Group) commitBy(c protocol.MemberID, forcePath bool) error {
 	if out.Rejected == "" {
 		out.Sequenced = true
 		g.pending = 0
+		if err := g.publishGroupInfo(c, out); err != nil {
+			return err
+		}
 	}
 	g.emit(out)
 	return nil
@@ -205,6 +223,9 @@ func (g *Group) commitBy(c protocol.MemberID, forcePath bool) error {
 func (g *Group) evict(stale []protocol.MemberID) error {
 	if len(stale) == 0 || len(stale) >= g.count {
 		return nil
+	}
+	if g.opts.byService() {
+		return g.evictByService(stale)
 	}
 	actor, ok := g.committer(noProposer)
 	if !ok {

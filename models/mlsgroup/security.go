@@ -21,7 +21,8 @@ const (
 )
 
 // MessageKinds lists the kinds of message an MLS group sends.
-var MessageKinds = []string{MsgCommit, MsgProposal, MsgWelcome, MsgApplication, MsgKeyPackage, MsgRatchetTree}
+var MessageKinds = []string{MsgCommit, MsgProposal, MsgWelcome, MsgApplication, MsgKeyPackage, MsgRatchetTree,
+	MsgExternalProposal, MsgGroupInfo, MsgExternalCommit, MsgKeyPackageUpload}
 
 // The secrets of RFC 9420 the security oracle tracks (protocol.Secret
 // kinds; A is the epoch, B the position on a commit's path).
@@ -39,6 +40,11 @@ const (
 	// the commit secret. A device holds its current epoch's init secret,
 	// not its epoch secret, which §9.2 deletes.
 	kindInit
+	// kindExternal: epoch A's external_secret (the private key of its
+	// external_pub), from which an external commit's init secret follows
+	// (§8.3). Named only when members publish GroupInfo for external
+	// commits, and so hold it.
+	kindExternal
 )
 
 func pathSecret(e uint64, i int) protocol.Secret {
@@ -48,6 +54,9 @@ func commitSecret(e uint64) protocol.Secret { return protocol.Secret{Kind: kindC
 func joinerSecret(e uint64) protocol.Secret { return protocol.Secret{Kind: kindJoiner, A: e} }
 func epochSecret(e uint64) protocol.Secret  { return protocol.Secret{Kind: kindEpoch, A: e} }
 func initSecret(e uint64) protocol.Secret   { return protocol.Secret{Kind: kindInit, A: e} }
+func externalSecret(e uint64) protocol.Secret {
+	return protocol.Secret{Kind: kindExternal, A: e}
+}
 
 // security describes an applied commit for the security oracle (RFC 9420,
 // Sections 7.4, 8 and 12.4.3.1): each path secret giving the next one and
@@ -65,6 +74,11 @@ func (g *Group) security(committer *member, res *mls.Outcome) *protocol.Security
 	sec := &protocol.Security{Epoch: &protocol.EpochMark{Epoch: e, Secret: epochSecret(e)}}
 	var out []protocol.Reveal
 	from := []protocol.Secret{initSecret(e - 1)}
+	if res.External {
+		// An external commit's init secret is encrypted to the previous
+		// epoch's external_pub (§8.3), not derived from its init secret.
+		from = []protocol.Secret{externalSecret(e - 1)}
+	}
 	if len(res.Path) > 0 || res.PathSecrets != nil {
 		index := make(map[tm.NodeIndex]int, len(res.Path))
 		for i, x := range res.Path {
@@ -91,6 +105,9 @@ func (g *Group) security(committer *member, res *mls.Outcome) *protocol.Security
 	for _, j := range res.Joiners {
 		lca := tm.CommonAncestor(committer.leaf.Node(), j.Leaf.Node())
 		item := slices.Index(res.Path, lca)
+		if jn, ok := g.joiners[string(j.InitKey)]; ok && jn.kp != nil {
+			jn.kp.uses = append(jn.kp.uses, kpUse{epoch: uint32(e), item: int32(item), leaf: j.Leaf.Node()})
+		}
 		g.edges.welcomed(j.InitKey, e, item)
 		g.edges.installed(t.EncryptionKey(j.Leaf.Node()), j.Leaf.Node(), e)
 		if g.edges.eager {
@@ -108,6 +125,9 @@ func (g *Group) security(committer *member, res *mls.Outcome) *protocol.Security
 		out = append(out, protocol.Reveal{From: joinerSecret(e), To: epochSecret(e)})
 	}
 	out = append(out, protocol.Reveal{From: epochSecret(e), To: initSecret(e)})
+	if g.opts.externalRejoin() {
+		out = append(out, protocol.Reveal{From: epochSecret(e), To: externalSecret(e)})
+	}
 	sec.Reveals = out
 	sec.Derives = []protocol.Derive{{To: epochSecret(e), From: from}}
 	return sec
@@ -178,6 +198,9 @@ func (g *Group) knowledge(m *member) (protocol.Knowledge, []heldKey) {
 		}
 	}
 	k.Secrets = append(k.Secrets, initSecret(k.Current))
+	if g.opts.externalRejoin() {
+		k.Secrets = append(k.Secrets, externalSecret(k.Current))
+	}
 	for _, e := range k.Epochs {
 		k.Held = append(k.Held, epochSecret(e))
 	}
@@ -234,23 +257,33 @@ func (g *Group) knownKeys(m *member, f func(x tm.NodeIndex, pub []byte)) {
 // state (its stale state while offline); a client whose KeyPackage awaits
 // a Welcome reveals its init and leaf keys.
 func (g *Group) Compromise(id protocol.MemberID) (protocol.Knowledge, error) {
+	// The private keys of its published KeyPackages first, so that the
+	// edge history answers for every Welcome to them (keypool.go).
+	var pool protocol.Knowledge
+	g.poolKnowledge(id, &pool)
+	withPool := func(k protocol.Knowledge) protocol.Knowledge {
+		if len(pool.Secrets) > 0 {
+			k.Secrets = append(pool.Secrets, k.Secrets...)
+		}
+		return k
+	}
 	if m := g.member(id); m != nil {
 		if m.live != nil && m.live.stale != nil {
 			g.registerHeld(m.live.stale.keys)
-			return m.live.stale.k, nil
+			return withPool(m.live.stale.k), nil
 		}
 		k, keys := g.knowledge(m)
 		g.registerHeld(keys)
-		return k, nil
+		return withPool(k), nil
 	}
 	for _, j := range g.joiners {
 		if j.id == id {
 			g.edges.register(j.bundle.KeyPackage.InitKey, keyRef{kind: keyInit, pathItem: -1})
 			g.edges.register(j.bundle.KeyPackage.LeafNode.EncryptionKey, keyRef{kind: keyPending})
-			return protocol.Knowledge{Secrets: []protocol.Secret{
+			return withPool(protocol.Knowledge{Secrets: []protocol.Secret{
 				protocol.KeySecret(j.bundle.KeyPackage.InitKey),
 				protocol.KeySecret(j.bundle.KeyPackage.LeafNode.EncryptionKey),
-			}}, nil
+			}}), nil
 		}
 	}
 	return protocol.Knowledge{}, fmt.Errorf("mlsgroup: %d is neither a member nor awaiting a Welcome", id)

@@ -7,7 +7,8 @@
 // what it cost.
 //
 // The simulator issues intents (join, leave, update, send, sync, offline,
-// evict, tick); how a protocol turns an intent into wire messages (MLS's
+// evict, tick, and rejoin to groups that say they rejoin members
+// themselves); how a protocol turns an intent into wire messages (MLS's
 // proposals, commit policy and one-commit-per-epoch race; Sender Keys'
 // rotations) is the protocol's own business. A protocol that needs one
 // winner per epoch asks the simulator's Sequencer.
@@ -53,9 +54,15 @@ const (
 	// Tick: a timer the protocol asked for (Ticker) fired, or a handshake
 	// that lost the race for an epoch may be retried.
 	Tick
+	// Rejoin: Actor, a member back from so long away that it will not
+	// process what it missed, rejoins on its own and keeps its MemberID
+	// (MLS: an external commit that removes its old leaf). Only groups
+	// whose Rejoiner says so are sent it; for the others the simulator
+	// removes the member and adds a new client (Leave, then Join).
+	Rejoin
 )
 
-var intentNames = [...]string{"", "create", "join", "leave", "update", "send", "sync", "offline", "evict", "tick"}
+var intentNames = [...]string{"", "create", "join", "leave", "update", "send", "sync", "offline", "evict", "tick", "rejoin"}
 
 func (k IntentKind) String() string {
 	if int(k) < len(intentNames) && k > 0 {
@@ -187,6 +194,15 @@ type Group interface {
 	Epoch() uint64
 	// Members returns the number of current members.
 	Members() int
+}
+
+// Rejoiner is implemented by groups that may carry out Rejoin intents:
+// RejoinsItself reports whether this group, as configured, does. A Rejoin
+// is done when one of its outcomes lists the actor in Refreshed; until
+// then (a lost race, proposals to commit first, nobody online to act)
+// the simulator keeps the member offline and sends the intent again.
+type Rejoiner interface {
+	RejoinsItself() bool
 }
 
 // Ticker is implemented by groups with timers of their own (MLS periodic

@@ -1,6 +1,8 @@
 package driver
 
 import (
+	"slices"
+
 	"cgkalab/models/protocol"
 	"cgkalab/sim"
 	"cgkalab/sim/metrics"
@@ -82,7 +84,7 @@ func (r *run) handle(now sim.Time, ev event) error {
 		if err := r.sync(now, ev.member); err != nil {
 			return err
 		}
-		if _, still := r.index[ev.member]; still {
+		if _, still := r.index[ev.member]; still && r.net.Online(ev.member) {
 			return r.eng.Schedule(sim.FromSeconds(w.Offline.Online.Sample(r.sess)), event{kind: evOffline, member: ev.member, gen: r.gen[ev.member]})
 		}
 		return nil
@@ -164,6 +166,9 @@ func (r *run) sync(now sim.Time, m protocol.MemberID) error {
 		return nil
 	}
 	if lim := r.cfg.Workload.Offline.MaxBacklog; lim > 0 && r.stats.Commits-r.offlineAt[m] > lim {
+		if rj, ok := r.group.(protocol.Rejoiner); ok && rj.RejoinsItself() {
+			return r.rejoin(now, m)
+		}
 		r.stats.Rejoins++
 		// Too far behind: it is removed and comes back as a new client.
 		actor, ok := r.randomMember(r.pick)
@@ -178,6 +183,37 @@ func (r *run) sync(now sim.Time, m protocol.MemberID) error {
 		return r.apply(now, protocol.Intent{Kind: protocol.Join, Actor: actor, Targets: []protocol.MemberID{joiner}, Label: "rejoin-add"})
 	}
 	return r.apply(now, protocol.Intent{Kind: protocol.Sync, Actor: m})
+}
+
+// rejoin has a member too far behind rejoin by the protocol's own means,
+// keeping its MemberID. Until the rejoin is sequenced the member stays
+// offline (its stale state acts for no one) and tries again after a
+// latency draw.
+func (r *run) rejoin(now sim.Time, m protocol.MemberID) error {
+	r.net.SetOnline(m, false)
+	outs, err := r.applyOutcomes(now, protocol.Intent{Kind: protocol.Rejoin, Actor: m, Label: "rejoin"})
+	if err != nil {
+		return err
+	}
+	for _, out := range outs {
+		switch {
+		case out.Rejected == "" && slices.Contains(out.Refreshed, m):
+			r.stats.Rejoins++
+			r.net.SetOnline(m, true)
+			return nil
+		case out.Rejected != "" && out.Actor == m:
+			r.net.SetOnline(m, true) // refused outright: it stays as it is
+			return nil
+		}
+	}
+	if _, still := r.index[m]; !still {
+		return nil
+	}
+	retry := sim.Minute // nothing happened: nobody online to act
+	if len(outs) > 0 {
+		retry = max(r.latency(), sim.Millisecond) // a lost race, or a commit first
+	}
+	return r.eng.Schedule(retry, event{kind: evOnline, member: m, gen: r.gen[m]})
 }
 
 // evict asks the group to remove members that have not refreshed their
@@ -198,17 +234,23 @@ func (r *run) evict(now sim.Time) error {
 
 // apply performs an intent and handles every outcome it produced.
 func (r *run) apply(now sim.Time, in protocol.Intent) error {
+	_, err := r.applyOutcomes(now, in)
+	return err
+}
+
+// applyOutcomes is apply, returning the outcomes.
+func (r *run) applyOutcomes(now sim.Time, in protocol.Intent) ([]*protocol.Outcome, error) {
 	in.Now = now.Duration()
 	outs, err := r.group.Apply(in)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, out := range outs {
 		if err := r.record(now, in, out); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return outs, nil
 }
 
 // record accounts an outcome's messages, feeds the oracle, follows the

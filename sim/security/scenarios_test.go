@@ -24,9 +24,15 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, members int, retain int) *harness {
+	return newHarnessWith(t, members, retain, func(*mlsgroup.Options) {})
+}
+
+// newHarnessWith is newHarness with the MLS options edited by edit.
+func newHarnessWith(t *testing.T, members int, retain int, edit func(*mlsgroup.Options)) *harness {
 	h := &harness{t: t, o: security.New(), offline: map[protocol.MemberID]bool{}}
 	opts := mlsgroup.DefaultOptions()
 	opts.Commit.When, opts.Commit.Count = "count", 1<<30 // the script commits
+	edit(&opts)
 	raw, err := json.Marshal(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +60,7 @@ func newHarness(t *testing.T, members int, retain int) *harness {
 func (h *harness) do(in protocol.Intent) *protocol.Outcome {
 	h.t.Helper()
 	h.now += sim.Minute
+	in.Now = h.now.Duration()
 	outs, err := h.g.Apply(in)
 	return h.observe(in.Kind.String(), outs, err)
 }
