@@ -35,10 +35,16 @@ import (
 
 // nodeEvent is one change of a node: at the commit of epoch epoch (the
 // low 30 bits) it was blanked (blankBit) or got a new key, as an added
-// leaf (addedBit) or otherwise; prev links to the node's previous change.
+// leaf (addedBit) or otherwise; prev links to the node's previous change,
+// and jump to an older one (Myers' jump pointers: depth is the number of
+// changes up to this one), so that finding a node's state at an epoch
+// costs O(log) of its history, not its length: a node near the root
+// changes at nearly every commit.
 type nodeEvent struct {
 	epoch uint32
 	prev  uint32
+	jump  uint32
+	depth uint32
 }
 
 const (
@@ -132,31 +138,53 @@ func (h *edgeLog) stateAt(x tm.NodeIndex, e uint32) (blank bool, since uint32) {
 
 // eventAt returns node x's last change at or before epoch e.
 func (h *edgeLog) eventAt(x tm.NodeIndex, e uint32) (nodeEvent, bool) {
-	for i := h.head[x]; i != 0; i = h.events[i].prev {
-		if ev := h.events[i]; ev.epoch&epochMask <= e {
-			return ev, true
-		}
+	if i := h.lastAtOrBefore(h.head[x], e); i != 0 {
+		return h.events[i], true
 	}
 	return nodeEvent{}, false
+}
+
+// lastAtOrBefore returns the index of the first change at or before epoch
+// e on the chain from change i back (0: none).
+func (h *edgeLog) lastAtOrBefore(i, e uint32) uint32 {
+	for i != 0 && h.events[i].epoch&epochMask > e {
+		if j := h.events[i].jump; j != 0 && h.events[j].epoch&epochMask > e {
+			i = j
+		} else {
+			i = h.events[i].prev
+		}
+	}
+	return i
 }
 
 // nextChange returns the first epoch after from at which x changed, or
 // false if it has not since.
 func (h *edgeLog) nextChange(x tm.NodeIndex, from uint32) (uint32, bool) {
-	next, ok := uint32(0), false
-	for i := h.head[x]; i != 0; i = h.events[i].prev {
-		ep := h.events[i].epoch & epochMask
-		if ep <= from {
-			break
-		}
-		next, ok = ep, true
+	i := h.head[x]
+	if i == 0 || h.events[i].epoch&epochMask <= from {
+		return 0, false
 	}
-	return next, ok
+	// The oldest change after from: the change after the last at or
+	// before it.
+	for p := h.events[i].prev; p != 0 && h.events[p].epoch&epochMask > from; p = h.events[i].prev {
+		if j := h.events[i].jump; j != 0 && h.events[j].epoch&epochMask > from {
+			i = j
+		} else {
+			i = p
+		}
+	}
+	return h.events[i].epoch & epochMask, true
 }
 
 // set records that x changed at epoch e (flags: blankBit, addedBit).
 func (h *edgeLog) set(x tm.NodeIndex, e, flags uint32) {
-	ev := nodeEvent{epoch: e | flags, prev: h.head[x]}
+	p := h.head[x]
+	ev := nodeEvent{epoch: e | flags, prev: p, jump: p, depth: h.events[p].depth + 1}
+	if p != 0 {
+		if j := h.events[p].jump; j != 0 && h.events[p].depth-h.events[j].depth == h.events[j].depth-h.events[h.events[j].jump].depth {
+			ev.jump = h.events[j].jump
+		}
+	}
 	h.head[x] = uint32(len(h.events))
 	h.events = append(h.events, ev)
 }
@@ -404,7 +432,7 @@ type nodeCursor struct {
 func (h *edgeLog) cursor(x tm.NodeIndex, first, end uint32) *nodeCursor {
 	c := &nodeCursor{}
 	if int(x) < len(h.head) {
-		for i := h.head[x]; i != 0; i = h.events[i].prev {
+		for i := h.lastAtOrBefore(h.head[x], end-1); i != 0; i = h.events[i].prev {
 			ev := h.events[i]
 			if ep := ev.epoch & epochMask; ep < end {
 				c.evs = append(c.evs, ev)
@@ -507,5 +535,5 @@ func (h *edgeLog) verify(t *rt.Tree, e uint64, res *mls.Outcome) error {
 // 64 bytes an entry (digest, reference and map overhead).
 func (g *Group) HistoryBytesForTesting() int {
 	h := g.edges
-	return 4*cap(h.head) + 8*cap(h.events) + 12*cap(h.commits) + 4*cap(h.path) + 4*cap(h.size) + 64*len(h.keys)
+	return 4*cap(h.head) + 16*cap(h.events) + 12*cap(h.commits) + 4*cap(h.path) + 4*cap(h.size) + 64*len(h.keys)
 }
