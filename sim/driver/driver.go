@@ -206,7 +206,7 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 		res.History = &History{Readable: readable, Total: total}
 	}
 	if r.oracle != nil {
-		if res.Security, err = r.oracle.Finish(cfg.Duration); err != nil {
+		if res.Security, err = r.oracle.FinishContext(ctx, cfg.Duration); err != nil {
 			return nil, err
 		}
 	}

@@ -41,6 +41,7 @@
 package security
 
 import (
+	"context"
 	"fmt"
 	"slices"
 
@@ -353,12 +354,22 @@ type Report struct {
 
 // Finish computes every measure at the end of a run at time end.
 func (o *Oracle) Finish(end sim.Time) (*Report, error) {
+	return o.FinishContext(context.Background(), end)
+}
+
+// FinishContext is Finish that stops with ctx's error between
+// compromises: in a long run the closures take minutes, and an
+// interrupted run must not wait for them.
+func (o *Oracle) FinishContext(ctx context.Context, end sim.Time) (*Report, error) {
 	r := &Report{Compromises: o.comps, Epochs: len(o.starts), Messages: len(o.msgTime)}
 	var seeds []nodeID
 	held := make([]bool, len(o.starts))
 	msgExposed := make([]bool, len(o.msgTime))
 	deleted := make([]bool, len(o.msgTime))
 	for _, c := range o.comps {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		seeds = append(seeds, c.know...)
 		closure := o.closure(c.know)
 		var exposedMsgs []int
