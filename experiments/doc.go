@@ -28,7 +28,7 @@
 //	                          file's, sweep.K for the sweep's key K, null to remove a key
 //	protocol        [mls]     protocol under test (driver.Config.Protocol)
 //	suite           [1]       cipher suite code point, decimal or hex (0x0001, 0xF001)
-//	fidelity        [auto]    full | sampled | auto
+//	fidelity        [auto]    full | sampled | scaled | auto
 //	auto_threshold  [0]       auto samples above this many initial members (0: driver default)
 //	sample          [8]       receivers processing each commit for real in sampled mode
 //	seeds           [[1]]     list of distinct seeds, or a count n meaning 1..n

@@ -294,14 +294,15 @@ func BenchmarkDay(b *testing.B) {
 	}
 }
 
-// millionConfig is the 10^4-commit workload: a group of n members (built
-// by one creator), self-updates as commits every 10 seconds, joins and
+// millionConfig is the 10^4-commit workload: a group of n members that
+// starts warm (a long-lived group: every node keyed), self-updates as commits every 10 seconds, joins and
 // leaves every 2 minutes committed every minute, application messages
 // every 30 seconds, the default offline members, a compromise every 30
 // minutes, for 25 virtual hours, in scaled mode.
 func millionConfig(n int) *driver.Config {
 	cfg := experiments.Default().Expand()[0].Config
 	cfg.Workload.Initial = n
+	cfg.Workload.Shape = protocol.Shape{Kind: protocol.ShapeWarm}
 	cfg.Fidelity = "scaled"
 	cfg.Duration = 25 * sim.Hour
 	w := &cfg.Workload
