@@ -334,6 +334,7 @@ func (b *builder) tree() (*rt.Tree, error) {
 		return nil, err
 	}
 	t := rt.New(b.s)
+	t.Reserve(len(a.leaves))
 	for i, n := range a.leaves {
 		if l := t.Add(n); int(l) != i {
 			return nil, fmt.Errorf("mlsgroup: building the tree: leaf %d went to %d", i, l)

@@ -527,3 +527,18 @@ func (t *Tree) Clone() *Tree {
 	c.indexKeys()
 	return &c
 }
+
+// Reserve sizes the tree for n leaves and its key indexes for the keys of
+// n members and their parents, so that adding a million members one by
+// one neither regrows the node arrays nor rehashes the indexes.
+func (t *Tree) Reserve(n int) {
+	if c := tm.LeafCountFor(uint32(n)); c > t.n {
+		t.resize(c)
+	}
+	if want := 2 * n; (want+1)*4 > len(t.encKeys.tags)*3 {
+		t.encKeys.rebuild(want)
+	}
+	if (n+1)*4 > len(t.sigKeys.tags)*3 {
+		t.sigKeys.rebuild(n)
+	}
+}
