@@ -3,7 +3,9 @@ package mlsgroup
 import (
 	"crypto/sha256"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 
 	"cgkalab/models/mls"
 	"cgkalab/models/protocol"
@@ -191,18 +193,23 @@ func (h *edgeLog) set(x tm.NodeIndex, e, flags uint32) {
 
 // resize updates the encoded size of node x from the tree.
 func (h *edgeLog) resize(t *rt.Tree, x tm.NodeIndex) {
-	var n uint32
-	if !t.IsBlank(x) {
-		h.buf.Reset()
-		if l, ok := x.Leaf(); ok {
-			t.Leaf(l).Marshal(&h.buf)
-		} else {
-			t.ParentNode(x).Marshal(&h.buf)
-		}
-		n = uint32(1 + h.buf.Len())
-	}
+	n := nodeSize(t, x, &h.buf)
 	h.total += int(n) - int(h.size[x])
 	h.size[x] = n
+}
+
+// nodeSize returns 1 + the length of node x's encoding, 0 when blank.
+func nodeSize(t *rt.Tree, x tm.NodeIndex, b *wire.Builder) uint32 {
+	if t.IsBlank(x) {
+		return 0
+	}
+	b.Reset()
+	if l, ok := x.Leaf(); ok {
+		t.Leaf(l).Marshal(b)
+	} else {
+		t.ParentNode(x).Marshal(b)
+	}
+	return uint32(1 + b.Len())
 }
 
 // start records the tree a group starts with at epoch 0 (a warm or
@@ -210,11 +217,28 @@ func (h *edgeLog) resize(t *rt.Tree, x tm.NodeIndex) {
 func (h *edgeLog) start(t *rt.Tree) {
 	h.grow(t.LeafCount())
 	h.commits = append(h.commits[:0], commitRecord{})
-	for x := range tm.NodeIndex(t.Width()) {
+	w := int(t.Width())
+	for x := range tm.NodeIndex(w) {
 		if !t.IsBlank(x) {
 			h.set(x, 0, 0)
 		}
-		h.resize(t, x)
+	}
+	// Every node's encoded size, on every core (a million leaves to
+	// encode), each worker with a builder of its own.
+	per := (w + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for lo := 0; lo < w; lo += per {
+		wg.Go(func() {
+			var b wire.Builder
+			for x := lo; x < min(lo+per, w); x++ {
+				h.size[x] = nodeSize(t, tm.NodeIndex(x), &b)
+			}
+		})
+	}
+	wg.Wait()
+	h.total = 0
+	for _, n := range h.size {
+		h.total += int(n)
 	}
 	h.leaves = t.LeafCount()
 }

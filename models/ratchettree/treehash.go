@@ -2,6 +2,7 @@ package ratchettree
 
 import (
 	"slices"
+	"sync"
 
 	"cgkalab/models/suite"
 	tm "cgkalab/models/treemath"
@@ -25,6 +26,10 @@ func (t *Tree) cached(x tm.NodeIndex) []byte {
 	return t.hashes[int(x)*nh : (int(x)+1)*nh : (int(x)+1)*nh]
 }
 
+// parallelHashLevel is the lowest level at which refresh hashes both
+// stale halves of a subtree at once (2^14 leaves under it).
+const parallelHashLevel = 14
+
 // refresh recomputes the stale hashes under x, children before parents.
 // Depth is bounded by the tree height (at most 32).
 func (t *Tree) refresh(x tm.NodeIndex, b *wire.Builder) {
@@ -37,8 +42,20 @@ func (t *Tree) refresh(x tm.NodeIndex, b *wire.Builder) {
 	} else {
 		left, _ := tm.Left(x)
 		right, _ := tm.Right(x)
-		t.refresh(left, b)
-		t.refresh(right, b)
+		if x.Level() >= parallelHashLevel && !t.hashOK[left] && !t.hashOK[right] {
+			// A tree rehashed whole (a group created at once, a joiner's
+			// new tree): the two halves write disjoint cache slots.
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				var lb wire.Builder
+				t.refresh(left, &lb)
+			})
+			t.refresh(right, b)
+			wg.Wait()
+		} else {
+			t.refresh(left, b)
+			t.refresh(right, b)
+		}
 		b.Reset()
 		marshalParentHashInput(b, t.parents[x/2], t.cached(left), t.cached(right))
 	}

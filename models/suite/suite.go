@@ -104,7 +104,12 @@ func (h hashAlg) expand(prk, info []byte, n int) []byte {
 	out := make([]byte, 0, n+h.size)
 	var prev []byte
 	for ctr := byte(1); len(out) < n; ctr++ {
-		m.Reset()
+		if ctr > 1 {
+			// Only a used HMAC needs a reset; resetting a fresh one
+			// saves its keyed state, an allocation and a copy that most
+			// expansions (one block) never use.
+			m.Reset()
+		}
 		m.Write(prev)
 		m.Write(info)
 		m.Write([]byte{ctr})
