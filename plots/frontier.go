@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"cmp"
 	"fmt"
 	"image/color"
 	"math"
@@ -228,8 +229,9 @@ func frontier(pts []frontierPoint, st Style, styles *Styles) *plot.Plot {
 		p.Add(l)
 	}
 	texts := pointLabels(pts)
+	places := labelPlaces(pts, xmin, xmax, logX)
 	for i := range pts {
-		addFrontierPoint(p, &pts[i], texts[i], unit, top, logX, st, styles)
+		addFrontierPoint(p, &pts[i], texts[i], places[i], unit, top, logX, st, styles)
 	}
 	if slices.ContainsFunc(pts, func(f frontierPoint) bool { return !f.heal.Reached() }) {
 		p.Legend.Add("n.r.: median not reached, drawn at the longest follow-up (a lower bound)", swatch{color.White, 0})
@@ -265,9 +267,43 @@ func pointLabels(pts []frontierPoint) []string {
 	return texts
 }
 
+// labelPlace is where a point's label goes: left of the point instead
+// of right (near the right edge, where it would be cut off), below it
+// instead of above (a neighbour close on the left holds the place above).
+type labelPlace struct{ left, below bool }
+
+// labelPlaces places each point's label so that labels stay inside the
+// plot and labels of close neighbours do not print over each other.
+func labelPlaces(pts []frontierPoint, xmin, xmax float64, logX bool) []labelPlace {
+	pos := func(x float64) float64 {
+		if logX {
+			if x <= 0 || xmin <= 0 {
+				return 0
+			}
+			return (math.Log(x) - math.Log(xmin)) / math.Max(math.Log(xmax)-math.Log(xmin), 1e-12)
+		}
+		return (x - xmin) / math.Max(xmax-xmin, 1e-12)
+	}
+	order := make([]int, len(pts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(pts[a].down.Mean, pts[b].down.Mean) })
+	places := make([]labelPlace, len(pts))
+	for k, i := range order {
+		x := pos(pts[i].down.Mean)
+		places[i].left = x > 0.8
+		if k > 0 {
+			j := order[k-1]
+			places[i].below = x-pos(pts[j].down.Mean) < 0.08 && !places[j].below
+		}
+	}
+	return places
+}
+
 // addFrontierPoint draws one setting: its marker, its intervals, its
-// label (text, none if empty), and its legend entry.
-func addFrontierPoint(p *plot.Plot, f *frontierPoint, text string, unit timeUnit, top float64, logX bool, st Style, styles *Styles) {
+// label (text, none if empty) at place, and its legend entry.
+func addFrontierPoint(p *plot.Plot, f *frontierPoint, text string, place labelPlace, unit timeUnit, top float64, logX bool, st Style, styles *Styles) {
 	ss := styles.Of(f.label)
 	x, y := f.down.Mean, f.y()/unit.seconds
 	if logX && x <= 0 {
@@ -294,11 +330,19 @@ func addFrontierPoint(p *plot.Plot, f *frontierPoint, text string, unit timeUnit
 		if err == nil {
 			l.Offset = vg.Point{X: glyph.Radius + vg.Points(2), Y: glyph.Radius}
 			l.TextStyle[0].Font.Size = vg.Points(8)
+			if place.left {
+				l.Offset.X = -l.Offset.X
+				l.TextStyle[0].XAlign = draw.XRight
+			}
+			if place.below {
+				l.Offset.Y = -glyph.Radius
+				l.TextStyle[0].YAlign = draw.YTop
+			}
 			p.Add(l)
 		}
 	}
-	p.Legend.Add(fmt.Sprintf("%s: %s; %s/day; %d compromises (%d censored)",
-		f.label, medianText(f.heal, unit), byteLabel(x), f.n, f.censored), s)
+	p.Legend.Add(fmt.Sprintf("%s: %s; %s/day; %d of %d censored",
+		f.label, medianText(f.heal, unit), byteLabel(x), f.censored, f.n), s)
 }
 
 // paretoSet returns the settings, by increasing cost, that no other
