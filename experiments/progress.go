@@ -32,6 +32,15 @@ func (p *progress) update(pr driver.Progress) {
 	if pr.Total <= 0 {
 		return
 	}
+	if pr.Done == 0 && p.last < 0 {
+		// The group is created: say so if it took a while, and time the
+		// simulation from here, so that rates and ETA leave creation out.
+		if took := time.Since(p.start); took >= 2*time.Second {
+			p.say(fmt.Sprintf("group of %d members created in %s", pr.Members, took.Round(100*time.Millisecond)))
+		}
+		p.start, p.last = time.Now(), 0
+		return
+	}
 	frac := float64(pr.Done) / float64(pr.Total)
 	pct := int(100 * frac)
 	step := pct / p.step * p.step

@@ -132,7 +132,8 @@ type Progress struct {
 }
 
 // Run performs one simulation of cfg with the given seed, calling
-// progress (if not nil) every 1% of virtual time and at the end. It stops
+// progress (if not nil) once the group is created, every 1% of virtual
+// time and at the end. It stops
 // after the event in flight once ctx is done.
 func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress func(Progress)) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
@@ -173,6 +174,10 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 	}
 	if err := r.start(); err != nil {
 		return nil, err
+	}
+	if progress != nil {
+		// The group exists: creating a million members takes a minute.
+		progress(Progress{Total: cfg.Duration, Members: r.group.Members()})
 	}
 	step := max(cfg.Duration/100, sim.Second)
 	err = r.eng.Run(cfg.Duration, func(now sim.Time, ev event) error {

@@ -230,7 +230,14 @@ func runScale(b *testing.B, cfg *driver.Config) scaleRun {
 	}}}
 	base := liveHeap()
 	cpu0, t0 := bench.CPUTime(), time.Now()
-	res, err := d.Run(context.Background(), cfg, 1, nil)
+	last := -1
+	res, err := d.Run(context.Background(), cfg, 1, func(p driver.Progress) {
+		// Long runs say how far they are, on stderr.
+		if pct := int(10 * p.Done / max(p.Total, 1)); pct > last {
+			last = pct
+			fmt.Fprintf(os.Stderr, "%s: %d%% of virtual time after %s wall, %d events\n", b.Name(), 10*pct, time.Since(t0).Round(time.Second), p.Events)
+		}
+	})
 	if err != nil {
 		b.Fatal(err)
 	}
