@@ -124,6 +124,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"key_packages without batch", base + "mls:\n  key_packages: {lifetime: 7d}\n", []string{"t.yaml:6: mls.key_packages.batch: required key is missing"}},
 		{"bad key_packages lifetime", base + "mls:\n  key_packages:\n    batch: 4\n    lifetime: 3x\n", []string{`t.yaml:8: mls.key_packages.lifetime: bad duration "3x"`}},
 		{"bad key_packages last_resort", base + "mls: {key_packages: {batch: 4, last_resort: maybe}}\n", []string{"t.yaml:5: mls.key_packages.last_resort: want true or false"}},
+		{"mls-archive with rejoin by external commit", base + "protocol: mls-archive\nmls:\n  rejoin: external_commit\n",
+			[]string{"t.yaml:7: mls.rejoin: external_commit is not modelled for protocol mls-archive"}},
 		{"old commit section", base + "commit: {when: periodic}\n", []string{"t.yaml:5: commit: unknown key"}},
 		{"arrival without every", base + "workload:\n  joins: {process: periodic}\n",
 			[]string{"t.yaml:6: workload.joins: period must be positive"}},

@@ -52,7 +52,7 @@ var registry = []protocolEntry{
 	{name: "mls-archive", factory: mlsarchive.New, options: func(sec map[string]any) any {
 		o := sec["archive"].(mlsarchive.Options)
 		o.MLS = sec["mls"].(mlsgroup.Options)
-		return o
+		return &o // its Validate checks the mls: keys it cannot honour
 	}},
 	{name: "senderkeys", factory: senderkeys.New, options: func(sec map[string]any) any { return sec["senderkeys"] }},
 	{name: "pairwise", factory: pairwise.New, options: func(sec map[string]any) any { return sec["pairwise"] }},
@@ -101,7 +101,16 @@ func (d *decoder) protocolSections(root *yaml.Node, name string, nodes map[strin
 		}
 		return nil
 	}
-	b, err := json.Marshal(p.options(decoded))
+	opts := p.options(decoded)
+	// Rules across sections (mls-archive's on mls: keys) hold only for
+	// the assembled options: check them here, with the keys' lines,
+	// before any run starts. Errors the sections reported come out once.
+	if v, ok := opts.(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			d.keyErrors(err)
+		}
+	}
+	b, err := json.Marshal(opts)
 	if err != nil {
 		d.errorf(root, "protocol", "cannot record the options of %s: %v", name, err)
 	}
