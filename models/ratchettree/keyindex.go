@@ -54,7 +54,7 @@ func (k *keyIndex) hash(key []byte) (int, uint8) {
 
 // insert adds the entry (key, p).
 func (k *keyIndex) insert(key []byte, p uint32) {
-	if (k.used+k.dead+1)*4 > len(k.tags)*3 {
+	if k.full(k.used + k.dead + 1) {
 		k.rebuild(k.used + 1)
 	}
 	i, tag := k.hash(key)
@@ -67,6 +67,16 @@ func (k *keyIndex) insert(key []byte, p uint32) {
 	}
 	k.tags[i], k.pos[i] = tag, p
 	k.used++
+}
+
+// full reports whether n entries would load the table past 3/4.
+func (k *keyIndex) full(n int) bool { return n*4 > len(k.tags)*3 }
+
+// reserve sizes the table for want entries, if it is smaller.
+func (k *keyIndex) reserve(want int) {
+	if k.full(want + k.dead) {
+		k.rebuild(max(want, k.used))
+	}
 }
 
 // remove deletes the entry (key, p), which must be present.

@@ -535,10 +535,6 @@ func (t *Tree) Reserve(n int) {
 	if c := tm.LeafCountFor(uint32(n)); c > t.n {
 		t.resize(c)
 	}
-	if want := 2 * n; (want+1)*4 > len(t.encKeys.tags)*3 {
-		t.encKeys.rebuild(want)
-	}
-	if (n+1)*4 > len(t.sigKeys.tags)*3 {
-		t.sigKeys.rebuild(n)
-	}
+	t.encKeys.reserve(2 * n)
+	t.sigKeys.reserve(n)
 }
