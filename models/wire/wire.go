@@ -70,12 +70,33 @@ func (b *Builder) Len() int { return len(b.buf) }
 // Reset empties the Builder, keeping its buffer.
 func (b *Builder) Reset() { b.buf = b.buf[:0] }
 
-func (b *Builder) U8(v uint8)   { b.buf = append(b.buf, v) }
-func (b *Builder) U16(v uint16) { b.buf = append(b.buf, byte(v>>8), byte(v)) }
+// room makes space for n more bytes, doubling the buffer when it is full:
+// append alone grows large buffers by a quarter at a time, and a commit
+// into a mostly blank tree of 10^5 members is megabytes, encoded afresh
+// for each signature, tag and transcript check.
+func (b *Builder) room(n int) {
+	if cap(b.buf)-len(b.buf) < n {
+		b.grow(n)
+	}
+}
+
+func (b *Builder) grow(n int) {
+	grown := make([]byte, len(b.buf), max(2*cap(b.buf), len(b.buf)+n, 64))
+	copy(grown, b.buf)
+	b.buf = grown
+}
+
+func (b *Builder) U8(v uint8) { b.room(1); b.buf = append(b.buf, v) }
+func (b *Builder) U16(v uint16) {
+	b.room(2)
+	b.buf = append(b.buf, byte(v>>8), byte(v))
+}
 func (b *Builder) U32(v uint32) {
+	b.room(4)
 	b.buf = append(b.buf, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
 }
 func (b *Builder) U64(v uint64) {
+	b.room(8)
 	b.buf = append(b.buf, byte(v>>56), byte(v>>48), byte(v>>40), byte(v>>32),
 		byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
 }
@@ -90,16 +111,18 @@ func (b *Builder) Bool(v bool) {
 }
 
 // Raw appends bytes with no length header (fixed-size opaque fields).
-func (b *Builder) Raw(v []byte) { b.buf = append(b.buf, v...) }
+func (b *Builder) Raw(v []byte) { b.room(len(v)); b.buf = append(b.buf, v...) }
 
 // Opaque writes opaque<V>: a variable-size header, then v.
 func (b *Builder) Opaque(v []byte) {
+	b.room(4 + len(v))
 	b.buf = AppendVarint(b.buf, len(v))
 	b.buf = append(b.buf, v...)
 }
 
 // String writes a string as opaque<V>.
 func (b *Builder) String(s string) {
+	b.room(4 + len(s))
 	b.buf = AppendVarint(b.buf, len(s))
 	b.buf = append(b.buf, s...)
 }
@@ -115,7 +138,8 @@ func (b *Builder) Vector(fill func(b *Builder)) {
 		panic(fmt.Sprintf("wire: vector length %d exceeds 2^30-1", n))
 	}
 	// Make room for the header and move the content right.
-	b.buf = append(b.buf, make([]byte, h)...)
+	b.room(h)
+	b.buf = b.buf[:len(b.buf)+h]
 	copy(b.buf[start+h:], b.buf[start:start+n])
 	AppendVarint(b.buf[start:start], n)
 }

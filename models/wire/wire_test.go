@@ -234,3 +234,27 @@ func BenchmarkVector(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLargeNested encodes an UpdatePath-shaped message of 50,000
+// ciphertexts (about 4 MB, a commit into a mostly blank tree of 10^5
+// members) into a fresh Builder, as each signature or tag check does.
+func BenchmarkLargeNested(b *testing.B) {
+	kem, ct := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 48)
+	var n int
+	for b.Loop() {
+		w := NewBuilder(256)
+		w.Vector(func(w *Builder) {
+			for range 16 {
+				w.Opaque(kem)
+				w.Vector(func(w *Builder) {
+					for range 50000 / 16 {
+						w.Opaque(kem)
+						w.Opaque(ct)
+					}
+				})
+			}
+		})
+		n = w.Len()
+	}
+	b.SetBytes(int64(n))
+}

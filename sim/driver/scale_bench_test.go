@@ -29,6 +29,15 @@ func benchMaxLog10() int {
 	return 4
 }
 
+// benchDuration is CGKALAB_BENCH_HOURS virtual hours if set (a shorter
+// run, for profiles), else def.
+func benchDuration(def sim.Time) sim.Time {
+	if v, err := strconv.ParseFloat(os.Getenv("CGKALAB_BENCH_HOURS"), 64); err == nil {
+		return sim.FromSeconds(v * 3600)
+	}
+	return def
+}
+
 // BenchmarkModes runs benchConfig's hour (a commit a minute in a freshly
 // built tree of n members, compromises every 5 minutes) in sampled and
 // scaled mode: wall time per run, and modelled CPU beside measured.
@@ -292,6 +301,7 @@ func BenchmarkDay(b *testing.B) {
 			cfg := experiments.Default().Expand()[0].Config
 			cfg.Workload.Initial = n
 			cfg.Fidelity = "scaled"
+			cfg.Duration = benchDuration(cfg.Duration)
 			var r scaleRun
 			for b.Loop() {
 				r = runScale(b, &cfg)
@@ -335,10 +345,6 @@ func millionConfig(n int) *driver.Config {
 // minutes, peak RSS under 8 GiB). Smaller groups run the same workload.
 // Run it alone: peak RSS is the process's.
 func BenchmarkMillion(b *testing.B) {
-	hours := 25.0
-	if v, err := strconv.ParseFloat(os.Getenv("CGKALAB_BENCH_HOURS"), 64); err == nil {
-		hours = v // a shorter run, for profiles
-	}
 	for _, l := range []int{4, 5, 6} {
 		if l > benchMaxLog10() {
 			continue
@@ -348,7 +354,7 @@ func BenchmarkMillion(b *testing.B) {
 			var r scaleRun
 			for b.Loop() {
 				cfg := millionConfig(n)
-				cfg.Duration = sim.FromSeconds(hours * 3600)
+				cfg.Duration = benchDuration(cfg.Duration)
 				r = runScale(b, cfg)
 			}
 			r.report(b, n)
