@@ -30,7 +30,9 @@
 //	suite           [1]       cipher suite code point, decimal or hex (0x0001, 0xF001)
 //	fidelity        [auto]    full | sampled | scaled | auto
 //	auto_threshold  [0]       auto samples above this many initial members (0: driver default)
-//	sample          [8]       receivers processing each commit for real in sampled mode
+//	sample          [8]       receivers processing each commit for real in sampled mode; in scaled
+//	                          mode also the application messages of each epoch sent for real (the
+//	                          rest are accounted: exact bytes and counts, no signature or AEAD)
 //	seeds           [[1]]     list of distinct seeds, or a count n meaning 1..n
 //	duration        required  virtual time of the run
 //	group.initial   required  members at time 0

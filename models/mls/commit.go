@@ -10,6 +10,7 @@ import (
 	"cgkalab/models/extension"
 	"cgkalab/models/keyschedule"
 	rt "cgkalab/models/ratchettree"
+	"cgkalab/models/suite"
 	"cgkalab/models/treekem"
 	tm "cgkalab/models/treemath"
 	"cgkalab/models/wire"
@@ -96,6 +97,11 @@ type StagedCommit struct {
 type resolved struct {
 	p      *Proposal
 	sender Sender
+	// cached is set for a proposal from the cache: its signatures were
+	// verified when it was received in this epoch (checkProposal), and an
+	// Update's LeafNode signature binds only the group and the sender's
+	// leaf, which the epoch does not change.
+	cached bool
 }
 
 // applied is the effect of a proposal list (RFC 9420, Section 12.3).
@@ -111,8 +117,10 @@ type applied struct {
 	pathRequired bool
 }
 
-// checkProposal validates one proposal on receipt (RFC 9420, Section 12.1).
-func (g *Group) checkProposal(p *Proposal, sender Sender) error {
+// checkProposal validates one proposal on receipt (RFC 9420, Section 12.1),
+// and again when a commit applies it (Section 12.2), when verified says
+// that its Update's LeafNode signature was already checked on receipt.
+func (g *Group) checkProposal(p *Proposal, sender Sender, verified bool) error {
 	switch p.Type {
 	case ProposalAdd:
 		if err := p.Add.Validate(g.suite, g.cfg.Now); err != nil {
@@ -127,7 +135,7 @@ func (g *Group) checkProposal(p *Proposal, sender Sender) error {
 		if old == nil {
 			return rejectf("update for blank leaf %d", l)
 		}
-		if err := g.tree.ValidateLeaf(p.Update, l, rt.SourceUpdate, &rt.LeafPolicy{GroupID: g.GroupID()}); err != nil {
+		if err := g.tree.ValidateLeaf(p.Update, l, rt.SourceUpdate, &rt.LeafPolicy{GroupID: g.GroupID(), SkipSignature: verified}); err != nil {
 			return fmt.Errorf("update: %w: %w", err, ErrRejected)
 		}
 		if bytes.Equal(p.Update.EncryptionKey, old.EncryptionKey) {
@@ -168,7 +176,7 @@ func (g *Group) applyProposals(list []resolved, committer tm.LeafIndex, external
 	seenPSK := map[string]bool{}
 	gce, reinit := 0, 0
 	for _, r := range list {
-		if err := g.checkProposal(r.p, r.sender); err != nil {
+		if err := g.checkProposal(r.p, r.sender, r.cached); err != nil {
 			return nil, err
 		}
 		switch r.p.Type {
@@ -393,28 +401,40 @@ func (g *Group) heldByMember(n *rt.LeafNode, removed map[tm.LeafIndex]bool) bool
 // with their senders (RFC 9420, Section 12.4).
 func (g *Group) resolveCommit(c *Commit, committer Sender) ([]resolved, error) {
 	out := make([]resolved, 0, len(c.Proposals))
+	// A commit of every member's daily Update in a large group references
+	// hundreds of proposals: look them up by reference, not one by one.
+	byRef := make(map[string]int, len(g.proposals))
+	for i, cp := range g.proposals {
+		if _, dup := byRef[string(cp.ref)]; !dup {
+			byRef[string(cp.ref)] = i // the first, as a scan finds
+		}
+	}
 	for _, por := range c.Proposals {
 		if por.Proposal != nil {
-			out = append(out, resolved{por.Proposal, committer})
+			out = append(out, resolved{por.Proposal, committer, false})
 			continue
 		}
-		i := slices.IndexFunc(g.proposals, func(cp cachedProposal) bool { return bytes.Equal(cp.ref, por.Reference) })
-		if i < 0 {
+		i, ok := byRef[string(por.Reference)]
+		if !ok {
 			return nil, rejectf("commit references unknown proposal %x", por.Reference)
 		}
-		out = append(out, resolved{g.proposals[i].proposal, g.proposals[i].sender})
+		out = append(out, resolved{g.proposals[i].proposal, g.proposals[i].sender, true})
 	}
 	return out, nil
 }
 
-// confirmedInput encodes ConfirmedTranscriptHashInput (RFC 9420, Section
-// 8.2): wire_format, the FramedContent and its signature.
-func confirmedInput(wf WireFormat, c *FramedContent, signature []byte) []byte {
-	b := wire.NewBuilder(512)
-	b.U16(uint16(wf))
-	c.Marshal(b)
-	b.Opaque(signature)
-	return b.Bytes()
+// confirmedTranscriptHash is the confirmed transcript hash a commit
+// makes (RFC 9420, Section 8.2): the hash of the interim transcript hash
+// and ConfirmedTranscriptHashInput (wire_format, the FramedContent and its
+// signature), written in parts.
+func confirmedTranscriptHash(s *suite.Suite, interim []byte, wf WireFormat, c *FramedContent, signature []byte) []byte {
+	h := s.NewHash()
+	h.Write(interim)
+	h.Write([]byte{byte(wf >> 8), byte(wf)})
+	h.Write(c.encoding())
+	h.Write(wire.AppendVarint(nil, len(signature)))
+	h.Write(signature)
+	return h.Sum(nil)
 }
 
 // nextEpoch runs the key schedule for the epoch a Commit starts (RFC 9420,
@@ -422,7 +442,7 @@ func confirmedInput(wf WireFormat, c *FramedContent, signature []byte) []byte {
 // carry.
 func (g *Group) nextEpoch(wf WireFormat, c *FramedContent, signature []byte, a *applied, init keyschedule.InitSecret, commitSecret []byte) (*epoch, []byte, error) {
 	s := g.suite
-	cth := keyschedule.ConfirmedTranscriptHash(s, g.cur.interim, confirmedInput(wf, c, signature))
+	cth := confirmedTranscriptHash(s, g.cur.interim, wf, c, signature)
 	gc := keyschedule.GroupContext{CipherSuite: s.ID, GroupID: g.cur.gc.GroupID, Epoch: g.cur.gc.Epoch + 1,
 		TreeHash: bytes.Clone(g.tree.TreeHash()), ConfirmedTranscriptHash: cth, Extensions: a.exts}
 	psk, err := keyschedule.NewPSKSecret(s, a.psks)
@@ -559,12 +579,12 @@ func (g *Group) Commit(opts CommitOptions, rand io.Reader) (staged *StagedCommit
 	var pors []ProposalOrRef
 	if opts.ByReference {
 		for _, cp := range g.selectProposals() {
-			list = append(list, resolved{cp.proposal, cp.sender})
+			list = append(list, resolved{cp.proposal, cp.sender, true})
 			pors = append(pors, ProposalOrRef{Reference: cp.ref})
 		}
 	}
 	for _, p := range opts.Inline {
-		list = append(list, resolved{p, me})
+		list = append(list, resolved{p, me, false})
 		pors = append(pors, ProposalOrRef{Proposal: p})
 	}
 	wf := opts.WireFormat
@@ -604,6 +624,8 @@ func (g *Group) Commit(opts CommitOptions, rand io.Reader) (staged *StagedCommit
 	}
 	c := g.newContent(ContentCommit)
 	c.Commit = commit
+	c.pin()
+	defer c.unpin()
 	sig, err := SignContent(g.suite, g.sigKey, wf, c, g.cur.gcBytes)
 	if err != nil {
 		return nil, err
@@ -618,6 +640,9 @@ func (g *Group) Commit(opts CommitOptions, rand io.Reader) (staged *StagedCommit
 		return nil, err
 	}
 	staged = &StagedCommit{Commit: msg, CommitBytes: msg.Bytes(), Outcome: out, next: next, view: view, reinit: a.reinit}
+	if msg.Public != nil {
+		msg.Public.Content.unpin() // the message holds a copy of c
+	}
 	out.CommitBytes = len(staged.CommitBytes)
 	if len(a.added) > 0 {
 		if staged.Welcome, err = g.welcome(next, tag, a, pp, opts.RatchetTreeInWelcome, opts.Accounting, out, rand); err != nil {

@@ -16,31 +16,29 @@ import (
 // framed message.
 var ErrProtection = errors.New("message protection check failed")
 
-// marshalTBS writes FramedContentTBS (RFC 9420, Section 6.1): the group
-// context is bound for member and new_member_commit senders.
-func marshalTBS(b *wire.Builder, wf WireFormat, c *FramedContent, groupContext []byte) {
-	b.U16(mls10)
-	b.U16(uint16(wf))
-	c.Marshal(b)
+// tbsParts returns FramedContentTBS (RFC 9420, Section 6.1) in parts,
+// whose concatenation is its encoding: the header, the content (its pinned
+// encoding, if pinned) and the group context, bound for member and
+// new_member_commit senders.
+func tbsParts(wf WireFormat, c *FramedContent, groupContext []byte) [][]byte {
+	header := []byte{byte(mls10 >> 8), byte(mls10 & 0xff), byte(wf >> 8), byte(wf)}
+	parts := [][]byte{header, c.encoding()}
 	if c.Sender.Type == SenderMember || c.Sender.Type == SenderNewMemberCommit {
-		b.Raw(groupContext)
+		parts = append(parts, groupContext)
 	}
+	return parts
 }
 
 // SignContent returns FramedContentAuthData.signature (RFC 9420, Section 6.1):
 // SignWithLabel(., "FramedContentTBS", FramedContentTBS).
 func SignContent(s *suite.Suite, key *suite.SignaturePrivateKey, wf WireFormat, c *FramedContent, groupContext []byte) ([]byte, error) {
-	b := wire.NewBuilder(256)
-	marshalTBS(b, wf, c, groupContext)
-	return s.SignWithLabel(key, "FramedContentTBS", b.Bytes())
+	return s.SignWithLabelParts(key, "FramedContentTBS", tbsParts(wf, c, groupContext)...)
 }
 
 // VerifyContent checks FramedContentAuthData.signature with the sender's
 // signature key.
 func VerifyContent(s *suite.Suite, pub []byte, wf WireFormat, c *FramedContent, auth *FramedContentAuthData, groupContext []byte) error {
-	b := wire.NewBuilder(256)
-	marshalTBS(b, wf, c, groupContext)
-	if err := s.VerifyWithLabel(pub, "FramedContentTBS", b.Bytes(), auth.Signature); err != nil {
+	if err := s.VerifyWithLabelParts(pub, "FramedContentTBS", auth.Signature, tbsParts(wf, c, groupContext)...); err != nil {
 		return fmt.Errorf("content signature: %w: %w", err, ErrProtection)
 	}
 	return nil
@@ -49,10 +47,12 @@ func VerifyContent(s *suite.Suite, pub []byte, wf WireFormat, c *FramedContent, 
 // membershipTag computes MAC(membership_key, AuthenticatedContentTBM)
 // (RFC 9420, Section 6.2).
 func membershipTag(s *suite.Suite, key keyschedule.MembershipKey, m *PublicMessage, groupContext []byte) []byte {
-	b := wire.NewBuilder(256)
-	marshalTBS(b, WirePublicMessage, &m.Content, groupContext)
-	m.Auth.marshal(b, m.Content.ContentType)
-	return s.MAC(key, b.Bytes())
+	mac := s.NewMAC(key)
+	for _, p := range tbsParts(WirePublicMessage, &m.Content, groupContext) {
+		mac.Write(p)
+	}
+	mac.Write(encode(func(b *wire.Builder) { m.Auth.marshal(b, m.Content.ContentType) }))
+	return mac.Sum(nil)
 }
 
 // NewPublicMessage frames signed content as a PublicMessage (RFC 9420,

@@ -348,6 +348,10 @@ func (g *Group) Process(msg *MLSMessage) (*Received, error) {
 		if c.ContentType == ContentApplication {
 			return nil, rejectf("application data in a PublicMessage")
 		}
+		if c.enc == nil { // not kept (KeepContentEncoding)
+			c.pin()
+			defer c.unpin()
+		}
 		if c.Sender.Type == SenderMember {
 			if err := pm.VerifyMembershipTag(g.suite, ep.secrets.Membership, ep.gcBytes); err != nil {
 				return nil, fmt.Errorf("%w: %w", err, ErrRejected)
@@ -385,7 +389,7 @@ func (g *Group) Process(msg *MLSMessage) (*Received, error) {
 	case ContentApplication:
 		r.ApplicationData = c.ApplicationData
 	case ContentProposal:
-		if err := g.checkProposal(c.Proposal, c.Sender); err != nil {
+		if err := g.checkProposal(c.Proposal, c.Sender, false); err != nil {
 			return nil, err
 		}
 		g.proposals = append(g.proposals, cachedProposal{

@@ -275,6 +275,31 @@ type FramedContent struct {
 	ApplicationData   []byte    // application
 	Proposal          *Proposal // proposal
 	Commit            *Commit   // commit
+
+	// enc is the encoding, while pinned (pin).
+	enc []byte
+}
+
+// pin encodes c once for the handling of one message: a commit into a
+// mostly blank tree of 10^5 members is megabytes, and its signature,
+// membership tag, transcript hash and framing each encode the content.
+// The caller unpins before it returns, so that content changed afterwards
+// (a test tampering with a message) is encoded afresh.
+func (c *FramedContent) pin() {
+	c.enc = nil
+	b := wire.NewBuilder(256)
+	c.Marshal(b)
+	c.enc = b.Bytes()
+}
+
+func (c *FramedContent) unpin() { c.enc = nil }
+
+// encoding returns c's encoding: the pinned one, or made now.
+func (c *FramedContent) encoding() []byte {
+	if c.enc != nil {
+		return c.enc
+	}
+	return encode(c.Marshal)
 }
 
 // marshalBody writes the content-type-dependent body.
@@ -306,6 +331,10 @@ func (c *FramedContent) unmarshalBody(r *wire.Reader) {
 
 // Marshal writes the FramedContent encoding.
 func (c *FramedContent) Marshal(b *wire.Builder) {
+	if c.enc != nil {
+		b.Raw(c.enc)
+		return
+	}
 	b.Opaque(c.GroupID)
 	b.U64(c.Epoch)
 	c.Sender.marshal(b)

@@ -1,10 +1,16 @@
 package mls
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"slices"
 
+	"cgkalab/models/keyschedule"
 	"cgkalab/models/suite"
 	"cgkalab/models/treekem"
+	tm "cgkalab/models/treemath"
+	"cgkalab/models/wire"
 )
 
 // The functions in this file serve simulations in which many members share
@@ -77,3 +83,71 @@ func (s *StagedCommit) View() *treekem.PrivateView { return s.view }
 // EpochAuthenticator returns the epoch authenticator of the epoch the
 // commit starts.
 func (s *StagedCommit) EpochAuthenticator() []byte { return s.next.secrets.Authenticator }
+
+// AccountApplication stands for the member at leaf sending data as an
+// application message (SendApplication) and, if received, one simulated
+// member receiving it, without the signature, the encryption or the receiver's
+// decryption and verification: it returns the length of the MLSMessage
+// that SendApplication would encode. What stays real is what later
+// messages depend on: the sender's application ratchet moves to the next
+// generation and, if received, that generation's key is consumed from the
+// receiving secret tree, as a real send and receipt do (RFC 9420, Section 9.2), and
+// the reuse guard is drawn from rand, so the stream after it is a real
+// send's. Only for states that simulated members share, and suites whose
+// signatures are all one length (SignatureSize).
+func (g *Group) AccountApplication(leaf tm.LeafIndex, data, authenticatedData []byte, received bool, rand io.Reader) (int, error) {
+	if !g.shared {
+		return 0, errors.New("AccountApplication: only for a state simulated members share")
+	}
+	sigLen := g.suite.SignatureSize()
+	if sigLen == 0 {
+		return 0, fmt.Errorf("AccountApplication: %s signatures vary in length", g.suite.SignatureScheme())
+	}
+	if g.removed {
+		return 0, errors.New("member was removed from the group")
+	}
+	if g.reinit != nil {
+		return 0, g.reinitErr()
+	}
+	rk, err := g.cur.keys.Tree.Next(leaf, keyschedule.ApplicationRatchet)
+	if err != nil {
+		return 0, err
+	}
+	var guard [4]byte
+	if _, err := io.ReadFull(rand, guard[:]); err != nil {
+		return 0, fmt.Errorf("drawing reuse guard: %w", err)
+	}
+	if received {
+		keys, err := g.receiveKeys(g.cur)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := keys.Tree.Key(leaf, keyschedule.ApplicationRatchet, rk.Generation); err != nil {
+			return 0, err
+		}
+	}
+	// PrivateMessageContent (Section 6.3.1): application_data, the
+	// signature, padding; sealed with the AEAD's tag.
+	pad := g.cfg.Padding
+	if pad == nil {
+		pad = NoPadding
+	}
+	content := wire.OpaqueLen(len(data)) + wire.OpaqueLen(sigLen)
+	ciphertext := content + pad(content) + g.suite.AEADOverhead()
+	senderData := 4 + 4 + 4 + g.suite.AEADOverhead() // leaf_index, generation, reuse_guard (Section 6.3.2)
+	private := wire.OpaqueLen(len(g.cur.gc.GroupID)) + 8 + 1 + wire.OpaqueLen(len(authenticatedData)) +
+		wire.OpaqueLen(senderData) + wire.OpaqueLen(ciphertext)
+	return 2 + 2 + private, nil // version, wire_format (Section 6)
+}
+
+// KeepContentEncoding has a parsed PublicMessage keep its content's
+// encoding, made once, for the Process calls that follow: simulated
+// receivers sharing one parse of a commit of megabytes need not each
+// encode it again for its signature, membership tag and transcript hash
+// (a real receiver holds the bytes it received). The caller must not
+// change the message afterwards.
+func (m *MLSMessage) KeepContentEncoding() {
+	if m.Public != nil {
+		m.Public.Content.pin()
+	}
+}

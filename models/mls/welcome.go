@@ -403,7 +403,7 @@ func ExternalJoin(s *suite.Suite, gi *GroupInfo, tree *rt.Tree, kp *KeyPackageBu
 	}
 	out.Ops.Sign++
 	interim := keyschedule.InterimTranscriptHash(s, old.ConfirmedTranscriptHash, gi.ConfirmationTag)
-	cth := keyschedule.ConfirmedTranscriptHash(s, interim, confirmedInput(WirePublicMessage, c, sig))
+	cth := confirmedTranscriptHash(s, interim, WirePublicMessage, c, sig)
 	gc := keyschedule.GroupContext{CipherSuite: s.ID, GroupID: old.GroupID, Epoch: old.Epoch + 1,
 		TreeHash: bytes.Clone(tree.TreeHash()), ConfirmedTranscriptHash: cth, Extensions: old.Extensions}
 	secrets, err := keyschedule.Derive(s, init, keyschedule.CommitSecret(pp.CommitSecret()), nil, &gc)

@@ -34,7 +34,7 @@ func (g *Group) SendContent(actor protocol.MemberID, content []byte) (*protocol.
 		return nil, fmt.Errorf("mlsgroup: SendContent by %d, not a member of a group that exists", actor)
 	}
 	g.outs = nil
-	if err := g.record(g.send(actor, content)); err != nil {
+	if err := g.record(g.send(actor, content, false)); err != nil {
 		return nil, err
 	}
 	return g.outs[0], nil

@@ -66,7 +66,7 @@ func (g *Group) apply(in protocol.Intent) error {
 		}
 		return g.proposeThenPolicy(in, "update")
 	case protocol.Send:
-		return g.record(g.send(in.Actor, make([]byte, in.Size)))
+		return g.record(g.send(in.Actor, make([]byte, in.Size), true))
 	case protocol.Sync:
 		return g.record(g.sync(in.Actor))
 	case protocol.Offline:

@@ -10,3 +10,8 @@ func (g *Group) TreeHashForTesting() []byte {
 	}
 	return g.tree().TreeHash()
 }
+
+// AccountedSendsForTesting returns how many application messages scaled
+// mode has accounted rather than sent (send), so tests can check that
+// their specs exercise it.
+func (g *Group) AccountedSendsForTesting() int { return g.realSends.accounted }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/elliptic"
 	"io"
+	"strings"
 	"testing"
 )
 
@@ -113,6 +114,34 @@ func TestPrivateBytesRoundTrip(t *testing.T) {
 		}
 		if err := s.VerifyWithLabel(k.PublicKey(), "LeafNodeTBS", []byte("content"), sig); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// TestSignatureSize: a suite that declares a fixed signature length signs
+// every message at that length (accounted application messages rely on
+// it); ECDSA suites, whose DER lengths vary, declare none.
+func TestSignatureSize(t *testing.T) {
+	forEachSuite(t, func(t *testing.T, s *Suite) {
+		n := s.SignatureSize()
+		if ecdsa := strings.HasPrefix(s.SignatureScheme(), "ecdsa"); ecdsa != (n == 0) {
+			t.Fatalf("%s: SignatureSize %d", s.SignatureScheme(), n)
+		}
+		if n == 0 {
+			return
+		}
+		k, err := s.GenerateSignatureKey(seeded(5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 16 {
+			sig, err := s.SignWithLabel(k, "FramedContentTBS", bytes.Repeat([]byte{byte(i)}, i*37))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sig) != n {
+				t.Fatalf("signature %d is %d bytes, SignatureSize says %d", i, len(sig), n)
+			}
 		}
 	})
 }

@@ -21,6 +21,7 @@ import (
 
 var ed25519Signer = signer{
 	name: "ed25519",
+	size: ed25519.SignatureSize,
 	generate: func(rand io.Reader) (any, []byte, error) {
 		seed, err := readRand(rand, ed25519.SeedSize)
 		if err != nil {
@@ -57,6 +58,7 @@ var ed25519Signer = signer{
 
 var ed448Signer = signer{
 	name: "ed448",
+	size: ed448.SignatureSize,
 	generate: func(rand io.Reader) (any, []byte, error) {
 		seed, err := readRand(rand, ed448.SeedSize)
 		if err != nil {
@@ -172,6 +174,7 @@ func mldsaSigner(name string, scheme sign.Scheme) signer {
 	}
 	return signer{
 		name: name,
+		size: scheme.SignatureSize(),
 		generate: func(rand io.Reader) (any, []byte, error) {
 			seed, err := readRand(rand, scheme.SeedSize())
 			if err != nil {

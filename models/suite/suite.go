@@ -183,6 +183,10 @@ func (s *Suite) MAC(key, data []byte) []byte {
 	return m.Sum(nil)
 }
 
+// NewMAC returns an HMAC with the suite's hash keyed with key, for a MAC
+// over data written in parts.
+func (s *Suite) NewMAC(key []byte) hash.Hash { return hmac.New(s.hash.new, key) }
+
 // VerifyMAC checks a MAC in constant time.
 func (s *Suite) VerifyMAC(key, data, tag []byte) bool {
 	return subtle.ConstantTimeCompare(s.MAC(key, data), tag) == 1
@@ -261,22 +265,37 @@ func (s *Suite) ParseSignaturePrivateKey(b []byte) (*SignaturePrivateKey, error)
 	return &SignaturePrivateKey{suite: s, key: key, pub: pub}, nil
 }
 
-func signContent(label string, content []byte) []byte {
-	b := wire.NewBuilder(len(label) + len(content) + 16)
+// signContent encodes SignContent (RFC 9420, Section 5.1.2) whose content
+// is the concatenation of parts, in one buffer: a commit's content can be
+// megabytes, and its parts need not be joined first.
+func signContent(label string, parts ...[]byte) []byte {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	b := wire.NewBuilder(len(label) + n + 16)
 	b.Vector(func(b *wire.Builder) { b.Raw([]byte("MLS 1.0 ")); b.Raw([]byte(label)) })
-	b.Opaque(content)
+	b.Raw(wire.AppendVarint(nil, n))
+	for _, p := range parts {
+		b.Raw(p)
+	}
 	return b.Bytes()
 }
 
 // SignWithLabel implements RFC 9420, Section 5.1.2.
 func (s *Suite) SignWithLabel(k *SignaturePrivateKey, label string, content []byte) ([]byte, error) {
+	return s.SignWithLabelParts(k, label, content)
+}
+
+// SignWithLabelParts is SignWithLabel of the concatenation of parts.
+func (s *Suite) SignWithLabelParts(k *SignaturePrivateKey, label string, parts ...[]byte) ([]byte, error) {
 	if k == nil || k.suite == nil {
 		return nil, fmt.Errorf("%s: SignWithLabel: no signing key", s.Name)
 	}
 	if k.suite.sig.name != s.sig.name {
 		return nil, fmt.Errorf("signing key of %s used with %s", k.suite.Name, s.Name)
 	}
-	return s.sig.sign(k.key, signContent(label, content))
+	return s.sig.sign(k.key, signContent(label, parts...))
 }
 
 // ErrSignature is wrapped by every signature verification failure.
@@ -284,18 +303,30 @@ var ErrSignature = errors.New("invalid signature")
 
 // VerifyWithLabel implements RFC 9420, Section 5.1.2.
 func (s *Suite) VerifyWithLabel(pub []byte, label string, content, signature []byte) error {
-	if err := s.sig.verify(pub, signContent(label, content), signature); err != nil {
+	return s.VerifyWithLabelParts(pub, label, signature, content)
+}
+
+// VerifyWithLabelParts is VerifyWithLabel of the concatenation of parts.
+func (s *Suite) VerifyWithLabelParts(pub []byte, label string, signature []byte, parts ...[]byte) error {
+	if err := s.sig.verify(pub, signContent(label, parts...), signature); err != nil {
 		return fmt.Errorf("%s %q: %w", s.sig.name, label, err)
 	}
 	return nil
 }
+
+// SignatureSize returns the length of every signature the suite makes, or
+// 0 where lengths vary (ECDSA's DER encoding drops leading zero bytes).
+func (s *Suite) SignatureSize() int { return s.sig.size }
 
 // SignatureScheme names the suite's signature algorithm.
 func (s *Suite) SignatureScheme() string { return s.sig.name }
 
 // signer is one signature scheme.
 type signer struct {
-	name         string
+	name string
+	// size is the length of every signature, or 0 where it varies
+	// (DER-encoded ECDSA).
+	size         int
 	generate     func(rand io.Reader) (key any, pub []byte, err error)
 	parsePrivate func(b []byte) (key any, pub []byte, err error)
 	sign         func(key any, msg []byte) ([]byte, error)

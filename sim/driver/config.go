@@ -28,7 +28,8 @@ type Config struct {
 	AutoThreshold   int
 	ScaledThreshold int `json:",omitempty"`
 	// Sample is the number of receivers that process each commit for real
-	// in sampled mode.
+	// in sampled mode; in scaled mode, also the number of application
+	// messages of each epoch sent and received for real.
 	Sample int
 	// Calibration, if set, is the per-operation CPU cost for the modelled
 	// CPU columns; nil measures it at the start of the run (when the

@@ -40,6 +40,12 @@ func (r *treeRecorder) Apply(in protocol.Intent) ([]*protocol.Outcome, error) {
 // runRecorded runs cfg and returns the result and the digest of the tree
 // hashes after every outcome.
 func runRecorded(t *testing.T, cfg *driver.Config, seed uint64, eager bool) (*driver.Result, []byte) {
+	res, digest, _ := runRecordedGroup(t, cfg, seed, eager)
+	return res, digest
+}
+
+// runRecordedGroup is runRecorded, also returning the group.
+func runRecordedGroup(t *testing.T, cfg *driver.Config, seed uint64, eager bool) (*driver.Result, []byte, *mlsgroup.Group) {
 	t.Helper()
 	var rec *treeRecorder
 	d := &driver.Driver{Protocols: map[string]protocol.Factory{"mls": func(env protocol.Env) (protocol.Group, error) {
@@ -61,7 +67,7 @@ func runRecorded(t *testing.T, cfg *driver.Config, seed uint64, eager bool) (*dr
 	if res.Mode != cfg.Fidelity {
 		t.Fatalf("ran %s mode, asked for %s", res.Mode, cfg.Fidelity)
 	}
-	return res, rec.digest.Sum(nil)
+	return res, rec.digest.Sum(nil), rec.Group
 }
 
 // churnConfig is a group of n members with joins, leaves, updates,
@@ -135,7 +141,8 @@ func sameSecurity(t *testing.T, name string, a, b *security.Report) {
 // differ by construction (its transcripts hash filler ciphertexts), so it
 // must instead reach the same ratchet trees, event by event, while its
 // sampled receivers each check the committer's authenticator for real.
-// Every mode's oracle asks the group for encryption edges on demand; one
+// Two specs send many application messages an epoch, so that scaled mode
+// accounts most of them. Every mode's oracle asks the group for encryption edges on demand; one
 // more run lists them all in its Outcomes, as the oracle used to get
 // them, and must give the same security report.
 func TestModesAgree(t *testing.T) {
@@ -148,13 +155,14 @@ func TestModesAgree(t *testing.T) {
 		modes []string
 		seed  uint64
 		shape protocol.Shape
+		msgs  sim.Time // the group's mean gap between messages (0: churnConfig's)
 	}{
-		{12, 6 * sim.Hour, all, 7, protocol.Shape{}},
-		{80, 3 * sim.Hour, all, 3, protocol.Shape{}},
-		{37, 3 * sim.Hour, all, 4, warm},
-		{64, 3 * sim.Hour, all, 6, churned},
-		{3000, 2 * sim.Hour, all[1:], 5, protocol.Shape{}},
-		{2500, 2 * sim.Hour, all[1:], 8, churned},
+		{12, 6 * sim.Hour, all, 7, protocol.Shape{}, 0},
+		{80, 3 * sim.Hour, all, 3, protocol.Shape{}, 30 * sim.Second},
+		{37, 3 * sim.Hour, all, 4, warm, 0},
+		{64, 3 * sim.Hour, all, 6, churned, 0},
+		{3000, 2 * sim.Hour, all[1:], 5, protocol.Shape{}, 20 * sim.Second},
+		{2500, 2 * sim.Hour, all[1:], 8, churned, 0},
 	}
 	if testing.Short() {
 		specs = specs[:4]
@@ -169,11 +177,17 @@ func TestModesAgree(t *testing.T) {
 			config := func(mode string) *driver.Config {
 				cfg := churnConfig(mode, sp.n, sp.d)
 				cfg.Workload.Shape = sp.shape
+				if sp.msgs > 0 {
+					cfg.Workload.Messages.Every = sp.msgs
+				}
 				return cfg
 			}
 			for _, mode := range sp.modes {
-				res, tree := runRecorded(t, config(mode), sp.seed, false)
+				res, tree, g := runRecordedGroup(t, config(mode), sp.seed, false)
 				runs[mode] = run{res, tree}
+				if accounted := g.AccountedSendsForTesting(); mode != "scaled" && accounted > 0 || mode == "scaled" && sp.msgs > 0 && accounted < 100 {
+					t.Fatalf("%s mode accounted %d application messages", mode, accounted)
+				}
 			}
 			ref := runs[sp.modes[0]]
 			eager, _ := runRecorded(t, config(sp.modes[0]), sp.seed, true)
