@@ -5,17 +5,19 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"time"
 
 	"cgkalab/models/protocol"
 )
 
 // calibrationRounds and calibrationOps size the calibration: each figure
-// is the median over rounds of the mean time of ops operations, enough to
-// be stable on a loaded machine and a few tens of milliseconds in all for
-// suite 1.
+// is the median over rounds of the mean time of at least ops operations
+// lasting at least calibrationMin, enough to be stable on a loaded machine
+// and under a tenth of a second in all for suite 1.
 const (
 	calibrationRounds = 5
 	calibrationOps    = 8
+	calibrationMin    = int64(2 * time.Millisecond)
 )
 
 // Calibrate implements protocol.Calibrator: it times each operation that
@@ -84,17 +86,24 @@ func (g *Group) Calibrate() (protocol.Calibration, error) {
 }
 
 // timeOp returns the median over calibrationRounds of the mean time of
-// calibrationOps runs of f, in nanoseconds.
+// runs of f, in nanoseconds: at least calibrationOps runs a round, and
+// as many more (up to 32 times as many) as make the round last
+// calibrationMin on the clock. A process CPU clock ticks coarsely while a
+// CPU profile is being taken (Linux then samples it at the scheduler
+// tick): eight fast operations measured zero.
 func (g *Group) timeOp(f func() error) (float64, error) {
 	var rounds []float64
 	for range calibrationRounds {
 		t0 := g.now()
-		for range calibrationOps {
+		ops, elapsed := 0, int64(0)
+		for ops < calibrationOps || elapsed < calibrationMin && ops < 32*calibrationOps {
 			if err := f(); err != nil {
 				return 0, err
 			}
+			ops++
+			elapsed = g.now() - t0
 		}
-		rounds = append(rounds, float64(g.now()-t0)/calibrationOps)
+		rounds = append(rounds, float64(elapsed)/float64(ops))
 	}
 	slices.Sort(rounds)
 	return rounds[len(rounds)/2], nil
