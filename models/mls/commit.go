@@ -428,13 +428,21 @@ func (g *Group) resolveCommit(c *Commit, committer Sender) ([]resolved, error) {
 // and ConfirmedTranscriptHashInput (wire_format, the FramedContent and its
 // signature), written in parts.
 func confirmedTranscriptHash(s *suite.Suite, interim []byte, wf WireFormat, c *FramedContent, signature []byte) []byte {
+	if k := c.kept; k != nil && k.confirmed != nil && k.passed(keptTranscript, interim, []byte{byte(wf >> 8), byte(wf)}, signature) {
+		return bytes.Clone(k.confirmed)
+	}
 	h := s.NewHash()
 	h.Write(interim)
 	h.Write([]byte{byte(wf >> 8), byte(wf)})
 	h.Write(c.encoding())
 	h.Write(wire.AppendVarint(nil, len(signature)))
 	h.Write(signature)
-	return h.Sum(nil)
+	cth := h.Sum(nil)
+	if k := c.kept; k != nil {
+		k.pass(keptTranscript, interim, []byte{byte(wf >> 8), byte(wf)}, signature)
+		k.confirmed = bytes.Clone(cth)
+	}
+	return cth
 }
 
 // nextEpoch runs the key schedule for the epoch a Commit starts (RFC 9420,

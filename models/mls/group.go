@@ -352,10 +352,11 @@ func (g *Group) Process(msg *MLSMessage) (*Received, error) {
 			c.pin()
 			defer c.unpin()
 		}
-		if c.Sender.Type == SenderMember {
+		if c.Sender.Type == SenderMember && !c.kept.passed(keptTag, ep.secrets.Membership, ep.gcBytes) {
 			if err := pm.VerifyMembershipTag(g.suite, ep.secrets.Membership, ep.gcBytes); err != nil {
 				return nil, fmt.Errorf("%w: %w", err, ErrRejected)
 			}
+			c.kept.pass(keptTag, ep.secrets.Membership, ep.gcBytes)
 		}
 	case WirePrivateMessage:
 		pm := msg.Private
@@ -380,8 +381,11 @@ func (g *Group) Process(msg *MLSMessage) (*Received, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := VerifyContent(g.suite, sigPub, msg.WireFormat, c, auth, ep.gcBytes); err != nil {
-		return nil, fmt.Errorf("%w: %w", err, ErrRejected)
+	if !c.kept.passed(keptSignature, sigPub, ep.gcBytes, auth.Signature) {
+		if err := VerifyContent(g.suite, sigPub, msg.WireFormat, c, auth, ep.gcBytes); err != nil {
+			return nil, fmt.Errorf("%w: %w", err, ErrRejected)
+		}
+		c.kept.pass(keptSignature, sigPub, ep.gcBytes, auth.Signature)
 	}
 
 	r := &Received{ContentType: c.ContentType, Sender: c.Sender}

@@ -278,6 +278,52 @@ type FramedContent struct {
 
 	// enc is the encoding, while pinned (pin).
 	enc []byte
+	// kept is set for content kept for several simulated receivers
+	// (KeepContentEncoding).
+	kept *keptChecks
+}
+
+// keptChecks remembers, for content that several simulated receivers
+// process in turn, the checks whose result depends only on the content
+// and on inputs every receiver of the epoch holds alike: the signature
+// (the sender's key and the group context), the membership tag (the
+// membership key and the group context) and the confirmed transcript hash
+// (the interim transcript hash). A receiver whose inputs equal those of a
+// check that passed gets the same answer without computing it again (each
+// is a pure function of the content and those inputs).
+type keptChecks struct {
+	inputs    [3]string // by keptCheck: the inputs of checks that passed
+	confirmed []byte    // the confirmed transcript hash from keptTranscript's inputs
+}
+
+// keptCheck names a check keptChecks remembers.
+type keptCheck int
+
+const (
+	keptSignature keptCheck = iota
+	keptTag
+	keptTranscript
+)
+
+// passed reports whether the check passed before with these inputs.
+func (k *keptChecks) passed(check keptCheck, inputs ...[]byte) bool {
+	return k != nil && k.inputs[check] != "" && k.inputs[check] == joinInputs(inputs)
+}
+
+// pass records the inputs of a check that passed.
+func (k *keptChecks) pass(check keptCheck, inputs ...[]byte) {
+	if k != nil {
+		k.inputs[check] = joinInputs(inputs)
+	}
+}
+
+// joinInputs encodes inputs unambiguously (each with its length).
+func joinInputs(inputs [][]byte) string {
+	b := wire.NewBuilder(128)
+	for _, in := range inputs {
+		b.Opaque(in)
+	}
+	return string(b.Bytes())
 }
 
 // pin encodes c once for the handling of one message: a commit into a

@@ -143,11 +143,16 @@ func (g *Group) AccountApplication(leaf tm.LeafIndex, data, authenticatedData []
 // KeepContentEncoding has a parsed PublicMessage keep its content's
 // encoding, made once, for the Process calls that follow: simulated
 // receivers sharing one parse of a commit of megabytes need not each
-// encode it again for its signature, membership tag and transcript hash
-// (a real receiver holds the bytes it received). The caller must not
-// change the message afterwards.
+// encode it again (a real receiver holds the bytes it received). It also
+// keeps the checks that depend only on the content and on what every
+// receiver of the epoch holds alike (keptChecks): the first receiver
+// verifies the signature and membership tag and hashes the transcript,
+// the others, given the same inputs, reuse the answers. The caller must
+// not change the message afterwards, and should measure the first
+// receiver as a receiver's cost.
 func (m *MLSMessage) KeepContentEncoding() {
 	if m.Public != nil {
 		m.Public.Content.pin()
+		m.Public.Content.kept = &keptChecks{}
 	}
 }

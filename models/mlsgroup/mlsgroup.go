@@ -33,7 +33,11 @@
 //     is chosen before the commit is made, so that the UpdatePath
 //     ciphertext each receiver decrypts (the one for the resolution entry
 //     covering its leaf) is computed for real; each must reach the
-//     committer's epoch authenticator.
+//     committer's epoch authenticator. The receivers share the commit's
+//     parse and the checks that depend only on its bytes and on what every
+//     receiver holds alike (signature, membership tag, transcript hash:
+//     mls.MLSMessage.KeepContentEncoding); the first performs them, and
+//     its measured time is the receivers' CPU.
 //   - One of the Sample receivers drawn for a proposal processes it (each
 //     would do the same work, in a stage that is rolled back): Receiver
 //     operations are the same mean, Processed counts the one.
@@ -656,15 +660,21 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 			if err := g.canon.Discard(st); err != nil {
 				return nil, err
 			}
-			// The receivers share one parse of the commit, and its
-			// content's encoding (outside their measured processing, as
-			// each one's own parse would be; a receiver has the bytes): at
-			// scale the UpdatePath holds thousands of ciphertexts.
+			// The receivers share one parse of the commit (outside their
+			// measured processing, as each one's own parse would be): at
+			// scale the UpdatePath holds thousands of ciphertexts. In
+			// scaled mode they also share its encoding and the checks that
+			// depend only on it and on what all of them hold (the
+			// signature, membership tag and transcript hash, megabytes
+			// hashed three times); the first receiver does all its work,
+			// and its time is the receivers' measured cost.
 			msg, err := mls.ParseMLSMessage(encoded)
 			if err != nil {
 				return nil, err
 			}
-			msg.KeepContentEncoding()
+			if g.scaled {
+				msg.KeepContentEncoding()
+			}
 			var nanos int64
 			for i, id := range receivers {
 				r := g.member(id)
@@ -672,7 +682,11 @@ func (g *Group) doCommit(actor protocol.MemberID, path bool, inline []*mls.Propo
 				g.assume(r)
 				t0 := g.now()
 				rec, err := g.canon.Process(msg)
-				nanos += g.now() - t0
+				if t := g.now() - t0; !g.scaled {
+					nanos += t
+				} else if i == 0 {
+					nanos = t * int64(len(receivers))
+				}
 				if err != nil {
 					g.canon.Unstage(stage, false)
 					return nil, fmt.Errorf("epoch %d: sampled member %d processing the commit of %d: %w", g.canon.Epoch(), id, actor, err)
@@ -796,13 +810,13 @@ func (g *Group) send(actor protocol.MemberID, content []byte, accountable bool) 
 	out := &protocol.Outcome{Label: "send", Actor: actor, Sender: protocol.Ops{Sign: 1, AEAD: 2},
 		Security: &protocol.Security{Protected: []protocol.Secret{epochSecret(g.Epoch())}}}
 	if g.accountSend(accountable) {
+		// Measured CPU stays zero: nothing of the protocol's sending or
+		// receiving ran but two ratchet steps.
 		receivers := g.sample(func(x protocol.MemberID) bool { return x == actor })
-		t0 := g.now()
 		n, err := g.canon.AccountApplication(m.leaf, content, nil, len(receivers) > 0, g.env.Rand)
 		if err != nil {
 			return nil, fmt.Errorf("member %d sending (accounted): %w", actor, err)
 		}
-		out.SenderNanos = g.now() - t0
 		out.Messages = []protocol.Message{{Kind: MsgApplication, Bytes: n}}
 		if len(receivers) > 0 {
 			out.Processed, out.Receiver = 1, protocol.Ops{Verify: 1, AEAD: 2}
