@@ -185,3 +185,31 @@ func TestKeptEncodingEqualsFresh(t *testing.T) {
 		}
 	}
 }
+
+// TestKeptChecksNeedEqualInputs: a kept check answers only for the very
+// inputs it passed with; any other key, context or signature, and a
+// message that keeps nothing, computes afresh.
+func TestKeptChecksNeedEqualInputs(t *testing.T) {
+	var none *keptChecks
+	if none.passed(keptSignature, []byte("k")) {
+		t.Fatal("a message keeping nothing answered a check")
+	}
+	none.pass(keptSignature, []byte("k")) // must not panic
+	k := &keptChecks{}
+	if k.passed(keptTag, []byte("key"), []byte("ctx")) {
+		t.Fatal("a check that never ran passed")
+	}
+	k.pass(keptTag, []byte("key"), []byte("ctx"))
+	for _, in := range [][][]byte{
+		{[]byte("key"), []byte("ctx2")},
+		{[]byte("ke"), []byte("yctx")}, // same bytes, split elsewhere
+		{[]byte("key")},
+	} {
+		if k.passed(keptTag, in...) {
+			t.Fatalf("inputs %q passed a check made with other inputs", in)
+		}
+	}
+	if !k.passed(keptTag, []byte("key"), []byte("ctx")) || k.passed(keptSignature, []byte("key"), []byte("ctx")) {
+		t.Fatal("a check's inputs answer for that check only")
+	}
+}
