@@ -191,16 +191,18 @@ func (t *SecretTree) leafRatchets(leaf treemath.LeafIndex) (*[2]ratchet, error) 
 		secret := t.nodes[p]
 		left, _ := treemath.Left(p)
 		right, _ := treemath.Right(p)
-		t.nodes[left] = s.ExpandWithLabel(secret, "tree", []byte("left"), nh)
-		t.nodes[right] = s.ExpandWithLabel(secret, "tree", []byte("right"), nh)
+		e := s.NewExpander(secret) // keyed once for both children
+		t.nodes[left] = e.ExpandWithLabel("tree", []byte("left"), nh)
+		t.nodes[right] = e.ExpandWithLabel("tree", []byte("right"), nh)
 		t.stats.NodeSecrets += 2
 		clear(secret)
 		delete(t.nodes, p)
 	}
 	secret := t.nodes[x]
+	e := s.NewExpander(secret)
 	r := &[2]ratchet{
-		HandshakeRatchet:   {secret: s.ExpandWithLabel(secret, "handshake", nil, nh)},
-		ApplicationRatchet: {secret: s.ExpandWithLabel(secret, "application", nil, nh)},
+		HandshakeRatchet:   {secret: e.ExpandWithLabel("handshake", nil, nh)},
+		ApplicationRatchet: {secret: e.ExpandWithLabel("application", nil, nh)},
 	}
 	t.stats.RatchetSecrets += 2
 	t.liveRatchets += 2
@@ -211,14 +213,15 @@ func (t *SecretTree) leafRatchets(leaf treemath.LeafIndex) (*[2]ratchet, error) 
 }
 
 // key derives ratchet_key_[N]_[next] and ratchet_nonce_[N]_[next]
-// (RFC 9420, Section 9.1).
-func (t *SecretTree) key(r *ratchet) RatchetKey {
+// (RFC 9420, Section 9.1); e is an Expander of the ratchet's secret, which
+// step then uses too.
+func (t *SecretTree) key(r *ratchet, e *suite.Expander) RatchetKey {
 	g := uint32(r.next)
 	t.stats.KeyNonces++
 	return RatchetKey{
 		Generation: g,
-		Key:        t.suite.DeriveTreeSecret(r.secret, "key", g, t.suite.AEADKeySize()),
-		Nonce:      t.suite.DeriveTreeSecret(r.secret, "nonce", g, t.suite.AEADNonceSize()),
+		Key:        e.DeriveTreeSecret("key", g, t.suite.AEADKeySize()),
+		Nonce:      e.DeriveTreeSecret("nonce", g, t.suite.AEADNonceSize()),
 	}
 }
 
@@ -226,13 +229,13 @@ func (t *SecretTree) key(r *ratchet) RatchetKey {
 // DeriveTreeSecret(., "secret", j, KDF.Nh) (RFC 9420, Section 9.1) and
 // deletes the old one (Section 9.2). After generation 2^32-1 no secret is
 // derived and the ratchet is exhausted.
-func (t *SecretTree) step(r *ratchet) {
+func (t *SecretTree) step(r *ratchet, e *suite.Expander) {
 	old := r.secret
 	if r.next == exhausted-1 {
 		r.secret = nil
 		t.liveRatchets--
 	} else {
-		r.secret = t.suite.DeriveTreeSecret(old, "secret", uint32(r.next), t.suite.Nh())
+		r.secret = e.DeriveTreeSecret("secret", uint32(r.next), t.suite.Nh())
 		t.stats.RatchetSecrets++
 	}
 	clear(old)
@@ -283,14 +286,16 @@ func (t *SecretTree) Key(leaf treemath.LeafIndex, kind RatchetKind, generation u
 	// generations keep .. g-1.
 	keep := g - min(g, tol)
 	for r.next < g {
+		e := t.suite.NewExpander(r.secret)
 		if r.next >= keep {
-			r.skipped = append(r.skipped, t.key(r))
+			r.skipped = append(r.skipped, t.key(r, e))
 			t.liveKeys++
 		}
-		t.step(r)
+		t.step(r, e)
 	}
-	k := t.key(r)
-	t.step(r)
+	e := t.suite.NewExpander(r.secret)
+	k := t.key(r, e)
+	t.step(r, e)
 	drop := 0
 	for drop < len(r.skipped) && uint64(r.skipped[drop].Generation) < keep {
 		clear(r.skipped[drop].Key)

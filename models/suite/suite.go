@@ -100,14 +100,18 @@ func (h hashAlg) expand(prk, info []byte, n int) []byte {
 	if n > 255*h.size {
 		panic("suite: HKDF-Expand length too large")
 	}
-	m := hmac.New(h.new, prk)
+	return h.expandWith(hmac.New(h.new, prk), false, info, n)
+}
+
+// expandWith is HKDF-Expand with m, an HMAC keyed with the PRK; used says
+// whether m has computed a MAC before and needs a reset. Only a used HMAC
+// needs one: resetting a fresh one saves its keyed state, an allocation and
+// a copy that a single one-block expansion never uses.
+func (h hashAlg) expandWith(m hash.Hash, used bool, info []byte, n int) []byte {
 	out := make([]byte, 0, n+h.size)
 	var prev []byte
 	for ctr := byte(1); len(out) < n; ctr++ {
-		if ctr > 1 {
-			// Only a used HMAC needs a reset; resetting a fresh one
-			// saves its keyed state, an allocation and a copy that most
-			// expansions (one block) never use.
+		if used || ctr > 1 {
 			m.Reset()
 		}
 		m.Write(prev)
@@ -137,11 +141,47 @@ func (s *Suite) Expand(prk, info []byte, n int) []byte { return s.hash.expand(pr
 // ExpandWithLabel implements RFC 9420, Section 8:
 // KDF.Expand(Secret, KDFLabel{length, "MLS 1.0 "+Label, Context}, Length).
 func (s *Suite) ExpandWithLabel(secret []byte, label string, context []byte, length int) []byte {
+	return s.Expand(secret, kdfLabel(label, context, length), length)
+}
+
+// kdfLabel encodes KDFLabel (RFC 9420, Section 8).
+func kdfLabel(label string, context []byte, length int) []byte {
 	b := wire.NewBuilder(2 + 1 + 8 + len(label) + 4 + len(context))
 	b.U16(uint16(length))
 	b.Vector(func(b *wire.Builder) { b.Raw([]byte("MLS 1.0 ")); b.Raw([]byte(label)) })
 	b.Opaque(context)
-	return s.Expand(secret, b.Bytes(), length)
+	return b.Bytes()
+}
+
+// generationContext is the uint32 generation context of DeriveTreeSecret.
+func generationContext(generation uint32) []byte {
+	return []byte{byte(generation >> 24), byte(generation >> 16), byte(generation >> 8), byte(generation)}
+}
+
+// Expander expands one secret under several labels with its HMAC keyed
+// once: deriving a secret-tree node's two children, or a ratchet's key,
+// nonce and next secret, keys the HMAC once instead of each time.
+type Expander struct {
+	s    *Suite
+	m    hash.Hash
+	used bool
+}
+
+// NewExpander returns an Expander for secret.
+func (s *Suite) NewExpander(secret []byte) *Expander {
+	return &Expander{s: s, m: hmac.New(s.hash.new, secret)}
+}
+
+// ExpandWithLabel is Suite.ExpandWithLabel of the Expander's secret.
+func (e *Expander) ExpandWithLabel(label string, context []byte, length int) []byte {
+	out := e.s.hash.expandWith(e.m, e.used, kdfLabel(label, context, length), length)
+	e.used = true
+	return out
+}
+
+// DeriveTreeSecret is Suite.DeriveTreeSecret of the Expander's secret.
+func (e *Expander) DeriveTreeSecret(label string, generation uint32, length int) []byte {
+	return e.ExpandWithLabel(label, generationContext(generation), length)
 }
 
 // DeriveSecret implements RFC 9420, Section 8:
@@ -153,8 +193,7 @@ func (s *Suite) DeriveSecret(secret []byte, label string) []byte {
 // DeriveTreeSecret implements RFC 9420, Section 9:
 // ExpandWithLabel(Secret, Label, uint32 Generation, Length).
 func (s *Suite) DeriveTreeSecret(secret []byte, label string, generation uint32, length int) []byte {
-	ctx := []byte{byte(generation >> 24), byte(generation >> 16), byte(generation >> 8), byte(generation)}
-	return s.ExpandWithLabel(secret, label, ctx, length)
+	return s.ExpandWithLabel(secret, label, generationContext(generation), length)
 }
 
 // RefHash implements RFC 9420, Section 5.2: Hash(RefHashInput{label, value}).

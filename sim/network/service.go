@@ -14,6 +14,7 @@ type MemberBytes struct {
 }
 
 type account struct {
+	member    bool // an open account
 	up        int64
 	direct    int64 // bytes addressed to it alone
 	ownBcast  int64 // its own fanned-out bytes, which it does not download
@@ -27,39 +28,58 @@ type account struct {
 // when they return. Download totals use a running broadcast counter, so a
 // fan-out to n members costs O(1), not O(n).
 type Service struct {
-	accts    map[protocol.MemberID]*account
+	// accts is indexed by member id (the simulator numbers members
+	// densely): sampling asks who is online several times an event, and
+	// a map of a million entries costs a cache miss each time.
+	accts    []account
+	members  int
 	bcast    int64
 	departed []MemberBytes
 }
 
 // NewService returns an empty delivery service.
-func NewService() *Service { return &Service{accts: map[protocol.MemberID]*account{}} }
+func NewService() *Service { return &Service{} }
+
+// account returns m's open account, or nil.
+func (s *Service) account(m protocol.MemberID) *account {
+	if int64(m) < int64(len(s.accts)) && s.accts[m].member {
+		return &s.accts[m]
+	}
+	return nil
+}
 
 // Join registers a member, online.
 func (s *Service) Join(m protocol.MemberID) {
-	s.accts[m] = &account{bcastJoin: s.bcast, online: true}
+	if int64(m) >= int64(len(s.accts)) {
+		s.accts = append(s.accts, make([]account, int(m)+1-len(s.accts))...)
+	}
+	if !s.accts[m].member {
+		s.members++
+	}
+	s.accts[m] = account{member: true, bcastJoin: s.bcast, online: true}
 }
 
 // Leave closes a member's account.
 func (s *Service) Leave(m protocol.MemberID) {
-	if a, ok := s.accts[m]; ok {
+	if a := s.account(m); a != nil {
 		s.departed = append(s.departed, s.total(m, a))
-		delete(s.accts, m)
+		*a = account{}
+		s.members--
 	}
 }
 
 // Members returns the number of members.
-func (s *Service) Members() int { return len(s.accts) }
+func (s *Service) Members() int { return s.members }
 
 // Online reports whether m is a member and online.
 func (s *Service) Online(m protocol.MemberID) bool {
-	a, ok := s.accts[m]
-	return ok && a.online
+	a := s.account(m)
+	return a != nil && a.online
 }
 
 // SetOnline sets a member's online state.
 func (s *Service) SetOnline(m protocol.MemberID, on bool) {
-	if a, ok := s.accts[m]; ok {
+	if a := s.account(m); a != nil {
 		a.online = on
 	}
 }
@@ -72,7 +92,7 @@ func (s *Service) Deliver(sender protocol.MemberID, msg protocol.Message) (up, d
 	b := int64(msg.Bytes)
 	if !msg.FromDS {
 		up = b
-		if a, ok := s.accts[sender]; ok {
+		if a := s.account(sender); a != nil {
 			a.up += b
 		}
 	}
@@ -80,8 +100,8 @@ func (s *Service) Deliver(sender protocol.MemberID, msg protocol.Message) (up, d
 		return up, 0, 0
 	}
 	if msg.To == nil {
-		recipients = len(s.accts)
-		if a, ok := s.accts[sender]; ok {
+		recipients = s.members
+		if a := s.account(sender); a != nil {
 			recipients--
 			a.ownBcast += b
 		}
@@ -89,7 +109,7 @@ func (s *Service) Deliver(sender protocol.MemberID, msg protocol.Message) (up, d
 		return up, b * int64(recipients), recipients
 	}
 	for _, m := range msg.To {
-		if a, ok := s.accts[m]; ok {
+		if a := s.account(m); a != nil {
 			a.direct += b
 		}
 	}
@@ -104,8 +124,10 @@ func (s *Service) total(m protocol.MemberID, a *account) MemberBytes {
 // member id.
 func (s *Service) Totals() []MemberBytes {
 	out := slices.Clone(s.departed)
-	for m, a := range s.accts {
-		out = append(out, s.total(m, a))
+	for m := range s.accts {
+		if a := &s.accts[m]; a.member {
+			out = append(out, s.total(protocol.MemberID(m), a))
+		}
 	}
 	slices.SortFunc(out, func(a, b MemberBytes) int { return int(a.Member) - int(b.Member) })
 	return out
