@@ -347,16 +347,19 @@ func (g *Group) assume(m *member) {
 // assumeLight is assume.
 func (g *Group) assumeLight(m *member) { g.assume(m) }
 
-// view returns member m's private view (sampled modes): its leaf key, and
-// on demand the key of any ancestor it knows, derived from the ground
+// view returns member m's private view (sampled modes): its leaf key when first
+// needed, and the key of any ancestor it knows, derived from the ground
 // truth path secret (RFC 9420, Section 7.4). A member knows a non-blank
 // ancestor whose unmerged leaves do not list it (the tree invariant of
 // Section 4.2): every such key was set by a commit whose path secrets the
 // simulation holds, or by the group's starting shape.
 func (g *Group) view(m *member) *treekem.PrivateView {
-	v := treekem.NewPrivateView(g.suite, m.leaf, g.leafKey(m))
+	v := treekem.NewPrivateView(g.suite, m.leaf, nil)
 	leaf := m.leaf
 	v.SetKeySource(func(x tm.NodeIndex) *suite.HPKEPrivateKey {
+		if x == leaf.Node() {
+			return g.leafKey(m) // parsed when first needed: sends and proposals need none
+		}
 		ps, ok := g.known(leaf, x)
 		if !ok {
 			return nil

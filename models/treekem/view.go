@@ -41,10 +41,16 @@ type PrivateView struct {
 	source KeySource // scale.go
 }
 
-// NewPrivateView returns the view of the member at leaf with leaf key leafKey.
+// NewPrivateView returns the view of the member at leaf with leaf key
+// leafKey, or with none yet when leafKey is nil: a simulation that shares
+// one group state among members then supplies it from the view's key
+// source when it is first needed (SetKeySource), since sending a message
+// or a proposal needs none.
 func NewPrivateView(s *suite.Suite, leaf tm.LeafIndex, leafKey *suite.HPKEPrivateKey) *PrivateView {
-	v := &PrivateView{Suite: s, Leaf: leaf, keys: make(map[tm.NodeIndex]nodeKey, 24)}
-	v.keys[leaf.Node()] = nodeKey{leafKey, leafKey.PublicKey()}
+	v := &PrivateView{Suite: s, Leaf: leaf, keys: map[tm.NodeIndex]nodeKey{}}
+	if leafKey != nil {
+		v.keys[leaf.Node()] = nodeKey{leafKey, leafKey.PublicKey()}
+	}
 	return v
 }
 
