@@ -333,9 +333,24 @@ func joinInputs(inputs [][]byte) string {
 // (a test tampering with a message) is encoded afresh.
 func (c *FramedContent) pin() {
 	c.enc = nil
-	b := wire.NewBuilder(256)
+	b := wire.NewBuilder(c.sizeHint())
 	c.Marshal(b)
 	c.enc = b.Bytes()
+}
+
+// sizeHint is about the encoded size of c, a little more rather than less,
+// so that a commit of megabytes is encoded into one buffer.
+func (c *FramedContent) sizeHint() int {
+	n := 256 + len(c.GroupID) + len(c.AuthenticatedData) + len(c.ApplicationData)
+	if c.Commit != nil && c.Commit.Path != nil {
+		for _, node := range c.Commit.Path.Nodes {
+			n += 8 + len(node.EncryptionKey)
+			for _, ct := range node.EncryptedPathSecret {
+				n += 8 + len(ct.KEMOutput) + len(ct.Ciphertext)
+			}
+		}
+	}
+	return n
 }
 
 func (c *FramedContent) unpin() { c.enc = nil }
@@ -628,7 +643,15 @@ func (m *MLSMessage) Marshal(b *wire.Builder) {
 }
 
 // Bytes returns the MLSMessage encoding.
-func (m *MLSMessage) Bytes() []byte { return encode(m.Marshal) }
+func (m *MLSMessage) Bytes() []byte {
+	if m.Public != nil && m.Public.Content.enc != nil {
+		// A pinned commit of megabytes: one buffer, not a doubling series.
+		b := wire.NewBuilder(len(m.Public.Content.enc) + 8192) // + header, auth, tag
+		m.Marshal(b)
+		return b.Bytes()
+	}
+	return encode(m.Marshal)
+}
 
 // Unmarshal reads an MLSMessage.
 func (m *MLSMessage) Unmarshal(r *wire.Reader) {
