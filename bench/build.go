@@ -55,7 +55,7 @@ func prepareLeaf(s *suite.Suite, seed uint64, i int) (*rt.LeafNode, error) {
 		EncryptionKey: hk.PublicKey(),
 		SignatureKey:  sk.PublicKey(),
 		Credential:    rt.Credential{Type: rt.CredentialBasic, Identity: []byte("member")},
-		Capabilities:  rt.Capabilities{Versions: []uint16{1}, CipherSuites: []uint16{uint16(s.ID)}, Credentials: []uint16{rt.CredentialBasic}},
+		Capabilities:  &rt.Capabilities{Versions: []uint16{1}, CipherSuites: []uint16{uint16(s.ID)}, Credentials: []uint16{rt.CredentialBasic}},
 		Source:        rt.SourceKeyPackage,
 		Lifetime:      rt.Lifetime{NotBefore: 0, NotAfter: 1 << 62},
 	}

@@ -78,7 +78,7 @@ func NewTreeFixture(s *suite.Suite, n int, shape TreeShape, seed uint64) (*TreeF
 	proto := &rt.LeafNode{
 		SignatureKey: sig.PublicKey(),
 		Credential:   rt.Credential{Type: rt.CredentialBasic, Identity: []byte("member")},
-		Capabilities: rt.Capabilities{Versions: []uint16{1}, CipherSuites: []uint16{uint16(s.ID)}, Credentials: []uint16{1}},
+		Capabilities: &rt.Capabilities{Versions: []uint16{1}, CipherSuites: []uint16{uint16(s.ID)}, Credentials: []uint16{1}},
 		Source:       rt.SourceKeyPackage,
 		Lifetime:     rt.Lifetime{NotBefore: 0, NotAfter: 1 << 62},
 		Signature:    make([]byte, 64),

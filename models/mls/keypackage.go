@@ -24,8 +24,8 @@ type KeyPackageBundle struct {
 // DefaultCapabilities lists what this implementation supports: mls10, the
 // given suite, basic credentials, and no non-default extensions or
 // proposals (RFC 9420, Section 7.2).
-func DefaultCapabilities(s *suite.Suite) rt.Capabilities {
-	return rt.Capabilities{
+func DefaultCapabilities(s *suite.Suite) *rt.Capabilities {
+	return &rt.Capabilities{
 		Versions:     []uint16{mls10},
 		CipherSuites: []uint16{uint16(s.ID)},
 		Credentials:  []uint16{rt.CredentialBasic},

@@ -75,15 +75,16 @@ func (g *Group) PendingRemovals() []tm.LeafIndex {
 // KeyPackage this package makes shares: LeafNodes are replaced, never
 // changed in place, and the slices have no spare capacity to append
 // into, so sharing is safe and a million leaves do not hold a million
-// copies.
-var capabilities sync.Map // suite.ID -> rt.Capabilities
+// copies (rt.LeafNode.Capabilities).
+var capabilities sync.Map // suite.ID -> *rt.Capabilities
 
-func SharedCapabilities(s *suite.Suite) rt.Capabilities {
+// SharedCapabilities returns the suite's shared DefaultCapabilities.
+func SharedCapabilities(s *suite.Suite) *rt.Capabilities {
 	if c, ok := capabilities.Load(s.ID); ok {
-		return c.(rt.Capabilities)
+		return c.(*rt.Capabilities)
 	}
 	c, _ := capabilities.LoadOrStore(s.ID, DefaultCapabilities(s))
-	return c.(rt.Capabilities)
+	return c.(*rt.Capabilities)
 }
 
 // keyPackageCheck is what a KeyPackage was validated for.

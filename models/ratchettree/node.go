@@ -115,6 +115,17 @@ func (c *Capabilities) unmarshal(r *wire.Reader) {
 	})
 }
 
+// noCapabilities stands for a nil Capabilities.
+var noCapabilities Capabilities
+
+// Caps returns the leaf's capabilities, empty ones if it has none.
+func (n *LeafNode) Caps() *Capabilities {
+	if n.Capabilities == nil {
+		return &noCapabilities
+	}
+	return n.Capabilities
+}
+
 func contains(v []uint16, x uint16) bool {
 	for _, y := range v {
 		if y == x {
@@ -155,12 +166,15 @@ type LeafNode struct {
 	EncryptionKey []byte
 	SignatureKey  []byte
 	Credential    Credential
-	Capabilities  Capabilities
-	Source        LeafNodeSource
-	Lifetime      Lifetime // key_package only
-	ParentHash    []byte   // commit only
-	Extensions    []extension.Extension
-	Signature     []byte
+	// Capabilities may be shared by many leaves (a million leaves with the
+	// same capabilities hold one copy): replace it, never change it in
+	// place. Nil encodes as empty lists.
+	Capabilities *Capabilities
+	Source       LeafNodeSource
+	Lifetime     Lifetime // key_package only
+	ParentHash   []byte   // commit only
+	Extensions   []extension.Extension
+	Signature    []byte
 }
 
 // marshalContent writes the fields shared by LeafNode and LeafNodeTBS.
@@ -168,7 +182,7 @@ func (n *LeafNode) marshalContent(b *wire.Builder) {
 	b.Opaque(n.EncryptionKey)
 	b.Opaque(n.SignatureKey)
 	n.Credential.marshal(b)
-	n.Capabilities.marshal(b)
+	n.Caps().marshal(b)
 	b.U8(uint8(n.Source))
 	switch n.Source {
 	case SourceKeyPackage:
@@ -199,6 +213,7 @@ func (n *LeafNode) Unmarshal(r *wire.Reader) {
 		n.EncryptionKey = r.OpaqueCopy()
 		n.SignatureKey = r.OpaqueCopy()
 		n.Credential.unmarshal(r)
+		n.Capabilities = new(Capabilities)
 		n.Capabilities.unmarshal(r)
 		n.Source = LeafNodeSource(r.U8())
 		switch n.Source {

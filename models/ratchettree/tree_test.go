@@ -38,7 +38,7 @@ func newLeaf(t testing.TB, s *suite.Suite, rng *rand.ChaCha8) *LeafNode {
 		EncryptionKey: hk.PublicKey(),
 		SignatureKey:  sk.PublicKey(),
 		Credential:    Credential{Type: CredentialBasic, Identity: []byte("m")},
-		Capabilities:  Capabilities{Versions: []uint16{1}, CipherSuites: []uint16{uint16(s.ID)}, Credentials: []uint16{CredentialBasic}},
+		Capabilities:  &Capabilities{Versions: []uint16{1}, CipherSuites: []uint16{uint16(s.ID)}, Credentials: []uint16{CredentialBasic}},
 		Source:        SourceKeyPackage,
 		Lifetime:      Lifetime{0, 1 << 40},
 	}

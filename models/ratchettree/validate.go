@@ -32,29 +32,29 @@ func (t *Tree) ValidateLeaf(n *LeafNode, l tm.LeafIndex, want LeafNodeSource, po
 			return fmt.Errorf("leaf %d: signature: %w", l, err)
 		}
 	}
-	if !contains(n.Capabilities.CipherSuites, uint16(t.suite.ID)) {
+	if !contains(n.Caps().CipherSuites, uint16(t.suite.ID)) {
 		return fmt.Errorf("leaf %d: capabilities do not list cipher suite %#04x", l, uint16(t.suite.ID))
 	}
-	if !contains(n.Capabilities.Credentials, n.Credential.Type) {
+	if !contains(n.Caps().Credentials, n.Credential.Type) {
 		return fmt.Errorf("leaf %d: capabilities do not list its own credential type %d", l, n.Credential.Type)
 	}
 	for _, e := range n.Extensions {
-		if !contains(n.Capabilities.Extensions, e.Type) && !extension.IsDefault(e.Type) {
+		if !contains(n.Caps().Extensions, e.Type) && !extension.IsDefault(e.Type) {
 			return fmt.Errorf("leaf %d: extension %#04x is not listed in its capabilities", l, e.Type)
 		}
 	}
 	for _, e := range pol.RequiredExtensions {
-		if !contains(n.Capabilities.Extensions, e) && !extension.IsDefault(e) {
+		if !contains(n.Caps().Extensions, e) && !extension.IsDefault(e) {
 			return fmt.Errorf("leaf %d: lacks required extension %#04x", l, e)
 		}
 	}
 	for _, p := range pol.RequiredProposals {
-		if !contains(n.Capabilities.Proposals, p) && !(p >= 1 && p <= 7) {
+		if !contains(n.Caps().Proposals, p) && !(p >= 1 && p <= 7) {
 			return fmt.Errorf("leaf %d: lacks required proposal type %#04x", l, p)
 		}
 	}
 	for _, c := range pol.RequiredCredentials {
-		if !contains(n.Capabilities.Credentials, c) {
+		if !contains(n.Caps().Credentials, c) {
 			return fmt.Errorf("leaf %d: lacks required credential type %d", l, c)
 		}
 	}
@@ -149,7 +149,7 @@ func (t *Tree) Validate(pol *LeafPolicy) error {
 				continue
 			}
 			for _, c := range credTypes {
-				if !contains(n.Capabilities.Credentials, c) {
+				if !contains(n.Caps().Credentials, c) {
 					return fmt.Errorf("leaf %d does not support credential type %d used in the group: %w", i, c, ErrInvalidTree)
 				}
 			}

@@ -32,7 +32,7 @@ func newMember(t *testing.T, s *suite.Suite, rng *rand.ChaCha8) member {
 	}
 	n := &rt.LeafNode{EncryptionKey: key.PublicKey(), SignatureKey: sig.PublicKey(),
 		Credential:   rt.Credential{Type: rt.CredentialBasic, Identity: []byte("m")},
-		Capabilities: rt.Capabilities{Versions: []uint16{1}, CipherSuites: []uint16{uint16(s.ID)}, Credentials: []uint16{1}},
+		Capabilities: &rt.Capabilities{Versions: []uint16{1}, CipherSuites: []uint16{uint16(s.ID)}, Credentials: []uint16{1}},
 		Source:       rt.SourceKeyPackage, Lifetime: rt.Lifetime{NotAfter: 1 << 40}}
 	if err := n.Sign(s, sig, nil, 0); err != nil {
 		t.Fatal(err)
