@@ -108,19 +108,16 @@ type run struct {
 	eph     *rand.Rand // which messages disappear
 	act     *actors    // who acts, by activity weight
 
-	members   []protocol.MemberID // current members, in join order
-	index     map[protocol.MemberID]int
-	gen       map[protocol.MemberID]uint32
-	updatedAt map[protocol.MemberID]sim.Time
-	offlineAt map[protocol.MemberID]int // accepted commits when the member went offline
-	nextID    protocol.MemberID
-	now       sim.Time // the time of the event being handled
-	lastAcc   sim.Time // when the sequencer last accepted a handshake
-	stats     Stats
-	auth      hash.Hash
-	oracle    *security.Oracle // nil without compromises
-	cal       *protocol.Calibration
-	err       error // the first error of a scheduling call that cannot return one
+	members []protocol.MemberID // current members, in join order
+	ids     []idRecord          // by MemberID (ids are dense): four maps cost a million members 150 MB
+	nextID  protocol.MemberID
+	now     sim.Time // the time of the event being handled
+	lastAcc sim.Time // when the sequencer last accepted a handshake
+	stats   Stats
+	auth    hash.Hash
+	oracle  *security.Oracle // nil without compromises
+	cal     *protocol.Calibration
+	err     error // the first error of a scheduling call that cannot return one
 }
 
 // Run performs one simulation of cfg with the given seed.
@@ -148,8 +145,7 @@ func (d *Driver) Run(ctx context.Context, cfg *Config, seed uint64, progress fun
 		wl: streams.Stream("workload"), pick: streams.Stream("committer"),
 		lat: streams.Stream("network"), sess: streams.Stream("sessions"), adv: streams.Stream("compromise"),
 		eph: streams.Stream("ephemeral"), act: newActors(cfg.Workload.Actors, streams.Stream("actors"), cfg.Workload.Initial),
-		index: map[protocol.MemberID]int{}, gen: map[protocol.MemberID]uint32{},
-		updatedAt: map[protocol.MemberID]sim.Time{}, offlineAt: map[protocol.MemberID]int{}, auth: sha256.New()}
+		ids: make([]idRecord, 0, cfg.Workload.Initial+1), auth: sha256.New()}
 	r.net = network.NewService()
 	r.rec = metrics.NewRecorder()
 	g, err := factory(protocol.Env{Suite: cfg.Suite, Mode: cfg.Mode(), Sample: cfg.Sample, Options: cfg.Options,
@@ -306,36 +302,67 @@ func (r *run) start() error {
 	return r.eng.At(0, event{kind: evProgress})
 }
 
+// idRecord is what the driver keeps for a member id.
+type idRecord struct {
+	index     int32    // position in members; -1 once it is not a member
+	gen       uint32   // incarnation, for lazy cancellation of its events
+	offlineAt int      // accepted commits when it went offline
+	updatedAt sim.Time // when it last refreshed its state, if updated
+	updated   bool
+}
+
+// id returns the record of member id m, or nil for an id never issued
+// (such as protocol.Service).
+func (r *run) id(m protocol.MemberID) *idRecord {
+	if int64(m) < int64(len(r.ids)) {
+		return &r.ids[m]
+	}
+	return nil
+}
+
+// index returns m's position in members, if it is a member.
+func (r *run) index(m protocol.MemberID) (int, bool) {
+	if rec := r.id(m); rec != nil && rec.index >= 0 {
+		return int(rec.index), true
+	}
+	return 0, false
+}
+
+// gen returns m's incarnation.
+func (r *run) gen(m protocol.MemberID) uint32 {
+	if rec := r.id(m); rec != nil {
+		return rec.gen
+	}
+	return 0
+}
+
 // newMember registers a client and, if it cycles online and offline, its
 // first session.
 func (r *run) newMember() protocol.MemberID {
 	id := r.nextID
 	r.nextID++
-	r.index[id] = len(r.members)
+	r.ids = append(r.ids, idRecord{index: int32(len(r.members)), gen: 1})
 	r.members = append(r.members, id)
 	r.act.add(id)
-	r.gen[id]++
 	if off := r.cfg.Workload.Offline; off.Share > 0 && r.sess.Float64() < off.Share {
-		r.schedule(sim.FromSeconds(off.Online.Sample(r.sess)), event{kind: evOffline, member: id, gen: r.gen[id]})
+		r.schedule(sim.FromSeconds(off.Online.Sample(r.sess)), event{kind: evOffline, member: id, gen: r.gen(id)})
 	}
 	return id
 }
 
 // dropMember forgets a member that left or was removed.
 func (r *run) dropMember(id protocol.MemberID) {
-	i, ok := r.index[id]
+	i, ok := r.index(id)
 	if !ok {
 		return
 	}
 	r.act.remove(i)
 	last := r.members[len(r.members)-1]
 	r.members[i] = last
-	r.index[last] = i
+	r.ids[last].index = int32(i)
 	r.members = r.members[:len(r.members)-1]
-	delete(r.index, id)
-	r.gen[id]++ // cancels its pending events
-	delete(r.updatedAt, id)
-	delete(r.offlineAt, id)
+	rec := &r.ids[id]
+	*rec = idRecord{index: -1, gen: rec.gen + 1} // cancels its pending events
 	r.net.Leave(id)
 }
 
@@ -367,14 +394,15 @@ func (r *run) schedulePeriodic(m protocol.MemberID, kind evKind, first bool) err
 		every = r.cfg.Workload.Messages.Every
 	}
 	// A member of activity weight w acts w times as often.
-	if w := r.act.scale(r.index[m]); w != 1 {
+	i, _ := r.index(m)
+	if w := r.act.scale(i); w != 1 {
 		every = sim.FromSeconds(every.Seconds() / w)
 	}
 	d := every
 	if first {
 		d = sim.Time(r.wl.Int64N(int64(max(every, 1)))) + 1
 	}
-	return r.eng.Schedule(d, event{kind: kind, member: m, gen: r.gen[m]})
+	return r.eng.Schedule(d, event{kind: kind, member: m, gen: r.gen(m)})
 }
 
 // randomMember returns an online member chosen by activity weight

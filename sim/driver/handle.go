@@ -13,7 +13,7 @@ func (r *run) handle(now sim.Time, ev event) error {
 	w := &r.cfg.Workload
 	switch ev.kind {
 	case evOnline, evOffline, evMemberUpdate, evMemberMessage:
-		if r.gen[ev.member] != ev.gen {
+		if r.gen(ev.member) != ev.gen {
 			return nil // the member left since this was scheduled
 		}
 	}
@@ -72,7 +72,9 @@ func (r *run) handle(now sim.Time, ev event) error {
 		return r.send(now, ev.member)
 	case evOffline:
 		r.net.SetOnline(ev.member, false)
-		r.offlineAt[ev.member] = r.stats.Commits
+		if rec := r.id(ev.member); rec != nil {
+			rec.offlineAt = r.stats.Commits
+		}
 		if r.oracle != nil {
 			if err := r.apply(now, protocol.Intent{Kind: protocol.Offline, Actor: ev.member}); err != nil {
 				return err
@@ -84,8 +86,8 @@ func (r *run) handle(now sim.Time, ev event) error {
 		if err := r.sync(now, ev.member); err != nil {
 			return err
 		}
-		if _, still := r.index[ev.member]; still && r.net.Online(ev.member) {
-			return r.eng.Schedule(sim.FromSeconds(w.Offline.Online.Sample(r.sess)), event{kind: evOffline, member: ev.member, gen: r.gen[ev.member]})
+		if _, still := r.index(ev.member); still && r.net.Online(ev.member) {
+			return r.eng.Schedule(sim.FromSeconds(w.Offline.Online.Sample(r.sess)), event{kind: evOffline, member: ev.member, gen: r.gen(ev.member)})
 		}
 		return nil
 	case evTick:
@@ -162,10 +164,10 @@ func (r *run) latency() sim.Time {
 // sync brings a returning member up to date, or has it rejoin when it
 // missed more sequenced handshakes than the policy allows.
 func (r *run) sync(now sim.Time, m protocol.MemberID) error {
-	if _, ok := r.index[m]; !ok {
+	if _, ok := r.index(m); !ok {
 		return nil
 	}
-	if lim := r.cfg.Workload.Offline.MaxBacklog; lim > 0 && r.stats.Commits-r.offlineAt[m] > lim {
+	if lim := r.cfg.Workload.Offline.MaxBacklog; lim > 0 && r.stats.Commits-r.ids[m].offlineAt > lim {
 		if rj, ok := r.group.(protocol.Rejoiner); ok && rj.RejoinsItself() {
 			return r.rejoin(now, m)
 		}
@@ -206,14 +208,14 @@ func (r *run) rejoin(now sim.Time, m protocol.MemberID) error {
 			return nil
 		}
 	}
-	if _, still := r.index[m]; !still {
+	if _, still := r.index(m); !still {
 		return nil
 	}
 	retry := sim.Minute // nothing happened: nobody online to act
 	if len(outs) > 0 {
 		retry = max(r.latency(), sim.Millisecond) // a lost race, or a commit first
 	}
-	return r.eng.Schedule(retry, event{kind: evOnline, member: m, gen: r.gen[m]})
+	return r.eng.Schedule(retry, event{kind: evOnline, member: m, gen: r.gen(m)})
 }
 
 // evict asks the group to remove members that have not refreshed their
@@ -222,7 +224,7 @@ func (r *run) evict(now sim.Time) error {
 	age := r.cfg.Workload.Policy.MaxUpdateAge
 	var stale []protocol.MemberID
 	for _, m := range r.members {
-		if at, joined := r.updatedAt[m]; joined && now-at > age {
+		if rec := &r.ids[m]; rec.updated && now-rec.updatedAt > age {
 			stale = append(stale, m)
 		}
 	}
@@ -287,7 +289,7 @@ func (r *run) record(now sim.Time, in protocol.Intent, out *protocol.Outcome) er
 			r.lastAcc = now
 		}
 		for _, m := range out.Refreshed {
-			r.updatedAt[m] = now
+			r.refreshed(m, now)
 		}
 		for _, m := range out.Added {
 			if err := r.admit(now, m); err != nil {
@@ -302,11 +304,18 @@ func (r *run) record(now sim.Time, in protocol.Intent, out *protocol.Outcome) er
 	return nil
 }
 
+// refreshed records that member m refreshed its state at now.
+func (r *run) refreshed(m protocol.MemberID, now sim.Time) {
+	if rec := r.id(m); rec != nil && rec.index >= 0 {
+		rec.updatedAt, rec.updated = now, true
+	}
+}
+
 // admit starts a new member's account and its periodic activity.
 func (r *run) admit(now sim.Time, m protocol.MemberID) error {
 	w := &r.cfg.Workload
 	r.net.Join(m)
-	r.updatedAt[m] = now
+	r.refreshed(m, now)
 	if w.Updates.PerMember && w.Updates.Process == "periodic" {
 		if err := r.schedulePeriodic(m, evMemberUpdate, true); err != nil {
 			return err
