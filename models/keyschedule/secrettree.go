@@ -327,6 +327,24 @@ func (t *SecretTree) Next(leaf treemath.LeafIndex, kind RatchetKind) (RatchetKey
 	return t.Key(leaf, kind, uint32(rs[kind].next))
 }
 
+// NextGeneration returns the generation that Next would hand out for a
+// leaf's ratchet, deriving nothing.
+func (t *SecretTree) NextGeneration(leaf treemath.LeafIndex, kind RatchetKind) (uint32, error) {
+	if err := t.checkLeaf(leaf, kind); err != nil {
+		return 0, err
+	}
+	rs, ok := t.ratchets[leaf]
+	switch {
+	case ok && rs[kind].next == exhausted:
+		return 0, fmt.Errorf("secret tree: leaf %d %s ratchet used all 2^32 generations: %w", leaf, kind, ErrRatchetExhausted)
+	case ok:
+		return uint32(rs[kind].next), nil
+	case t.erased:
+		return 0, fmt.Errorf("secret tree: leaf %d: %w", leaf, ErrErased)
+	}
+	return 0, nil
+}
+
 // Erase deletes everything the tree retains, as when the epoch's secrets
 // are finally discarded. Later calls fail with ErrErased.
 func (t *SecretTree) Erase() {

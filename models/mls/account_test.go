@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"testing"
 
 	"cgkalab/models/keyschedule"
 	"cgkalab/models/suite"
+	"cgkalab/models/treekem"
 	tm "cgkalab/models/treemath"
 )
 
@@ -103,6 +105,9 @@ func TestAccountApplicationMatchesReal(t *testing.T) {
 					t.Fatal(err)
 				}
 				return k.Generation
+			}
+			if err := g.takeSteps(); err != nil { // the last message's steps are pending
+				t.Fatal(err)
 			}
 			recv, err := g.receiveKeys(g.cur)
 			if err != nil {
@@ -211,5 +216,69 @@ func TestKeptChecksNeedEqualInputs(t *testing.T) {
 	}
 	if !k.passed(keptTag, []byte("key"), []byte("ctx")) || k.passed(keptSignature, []byte("key"), []byte("ctx")) {
 		t.Fatal("a check's inputs answer for that check only")
+	}
+}
+
+// TestAccountedStepsEqualRealOnes: hundreds of accounted messages from
+// several leaves, some received and some not (taken in batches, on two
+// goroutines), leave the sending and receiving secret trees holding
+// exactly what real sends and receipts of the same messages leave.
+func TestAccountedStepsEqualRealOnes(t *testing.T) {
+	fa, fb := newFleet(t, 1), newFleet(t, 1)
+	fa.grow(5)
+	fb.grow(5)
+	ga, gb := fa.members[0], fb.members[0]
+	// Keep every skipped key, so that a key not consumed shows.
+	for _, f := range []*fleet{fa, fb} {
+		f.members[0].cfg.SecretTree.OutOfOrderTolerance = 1 << 20
+		f.commit(0, CommitOptions{}, nil)
+	}
+	type keys struct {
+		view   *treekem.PrivateView
+		sigKey *suite.SignaturePrivateKey
+	}
+	views := map[tm.LeafIndex]keys{}
+	for l, m := range fa.members {
+		views[l] = keys{m.view, m.sigKey}
+	}
+	ga.AssumeMember(ga.view, ga.sigKey, nil)
+	gb.AssumeMember(gb.view, gb.sigKey, nil)
+	for i := range 700 {
+		leaf, received := tm.LeafIndex(i%5), i%7 != 0
+		data := bytes.Repeat([]byte{0}, i%50)
+		ga.AssumeMember(views[leaf].view, views[leaf].sigKey, nil)
+		msg, err := ga.SendApplication(data, nil, fa.rand)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if received {
+			ga.AssumeMember(views[(leaf+1)%5].view, nil, nil)
+			if _, err := ga.Process(msg); err != nil {
+				t.Fatalf("message %d: %v", i, err)
+			}
+		}
+		if _, err := gb.AccountApplication(leaf, data, nil, received, fb.rand); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recvA, err := ga.receiveKeys(ga.cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sendB := gb.SecretTree() // takes the pending steps
+	recvB, err := gb.receiveKeys(gb.cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		a, b *keyschedule.SecretTree
+	}{{"sending", ga.cur.keys.Tree, sendB}, {"receiving", recvA.Tree, recvB.Tree}} {
+		if x, y := c.a.Retained(), c.b.Retained(); !reflect.DeepEqual(x, y) || len(x) == 0 {
+			t.Errorf("%s tree: real messages leave %d values, accounted ones %d, or different ones", c.name, len(x), len(y))
+		}
+		if x, y := c.a.Stats(), c.b.Stats(); x != y {
+			t.Errorf("%s tree: real messages derived %+v, accounted ones %+v", c.name, x, y)
+		}
 	}
 }

@@ -122,6 +122,9 @@ type Group struct {
 	toErase    []*keyschedule.SecretTree
 	// shared is set when simulated members share this state.
 	shared bool
+	// steps are the ratchet steps of accounted application messages not
+	// yet taken (simulation.go).
+	steps accountedSteps
 }
 
 // Suite returns the group's cipher suite.
@@ -161,7 +164,10 @@ func (g *Group) Export(label string, context []byte, length int) ([]byte, error)
 func (g *Group) EpochSecrets() *keyschedule.EpochSecrets { return g.cur.secrets }
 
 // SecretTree returns the current epoch's secret tree.
-func (g *Group) SecretTree() *keyschedule.SecretTree { return g.cur.keys.Tree }
+func (g *Group) SecretTree() *keyschedule.SecretTree {
+	g.takeSteps()
+	return g.cur.keys.Tree
+}
 
 // RetainedEpochs returns the numbers of the past epochs still held.
 func (g *Group) RetainedEpochs() []uint64 {
@@ -235,6 +241,9 @@ func (g *Group) frame(c *FramedContent, wf WireFormat, auth FramedContentAuthDat
 		}
 		return &MLSMessage{WireFormat: wf, Public: pm}, nil
 	case WirePrivateMessage:
+		if err := g.takeSteps(); err != nil {
+			return nil, err
+		}
 		pm, err := NewPrivateMessage(g.suite, c, auth, g.cur.keys, g.cfg.Padding, rand)
 		if err != nil {
 			return nil, err
@@ -364,6 +373,9 @@ func (g *Group) Process(msg *MLSMessage) (*Received, error) {
 		if ep, err = g.epochFor(pm.GroupID, pm.Epoch, pm.ContentType); err != nil {
 			return nil, err
 		}
+		if err := g.takeSteps(); err != nil {
+			return nil, err
+		}
 		keys, err := g.receiveKeys(ep)
 		if err != nil {
 			return nil, err
@@ -452,6 +464,7 @@ func (g *Group) erase(t *keyschedule.SecretTree) {
 
 // eraseEpoch deletes an epoch's secret trees.
 func (g *Group) eraseEpoch(ep *epoch) {
+	g.takeSteps()
 	g.erase(ep.keys.Tree)
 	if ep.recv != nil {
 		g.erase(ep.recv)

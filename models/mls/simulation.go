@@ -84,6 +84,87 @@ func (s *StagedCommit) View() *treekem.PrivateView { return s.view }
 // commit starts.
 func (s *StagedCommit) EpochAuthenticator() []byte { return s.next.secrets.Authenticator }
 
+// accountedSteps are the ratchet steps of accounted application messages
+// (AccountApplication) not yet taken, all of epoch ep: each moves the
+// sender's application ratchet to its next generation and, if received,
+// consumes that generation's key from the receiving tree. They are taken
+// in a batch before anything reads the trees, the sending tree's steps on
+// a second goroutine: the two trees are apart, each is stepped in order,
+// and the results are those of taking each step at once.
+type accountedSteps struct {
+	ep       *epoch
+	leaves   []tm.LeafIndex
+	received []bool
+	err      error // the first failure, reported from then on
+}
+
+// maxAccountedSteps bounds a batch of accounted steps.
+const maxAccountedSteps = 4096
+
+// takeSteps takes the pending accounted steps (accountedSteps).
+func (g *Group) takeSteps() error {
+	st := &g.steps
+	if st.err != nil || len(st.leaves) == 0 {
+		st.ep = nil
+		return st.err
+	}
+	send := st.ep.keys.Tree
+	recv, err := g.receiveKeys(st.ep)
+	if err != nil {
+		st.err = err
+		return err
+	}
+	// The generations each step hands out, found without deriving: the
+	// receiving side need not wait for the sending one.
+	gens := make([]uint32, len(st.leaves))
+	next := map[tm.LeafIndex]uint32{}
+	for i, leaf := range st.leaves {
+		n, seen := next[leaf]
+		if !seen {
+			if n, err = send.NextGeneration(leaf, keyschedule.ApplicationRatchet); err != nil {
+				st.err = err
+				return err
+			}
+		}
+		gens[i], next[leaf] = n, n+1
+	}
+	sendSteps := func() error {
+		for i, leaf := range st.leaves {
+			rk, err := send.Next(leaf, keyschedule.ApplicationRatchet)
+			if err != nil {
+				return err
+			}
+			if rk.Generation != gens[i] {
+				return fmt.Errorf("accounted message of leaf %d took generation %d, %d expected", leaf, rk.Generation, gens[i])
+			}
+		}
+		return nil
+	}
+	var sendErr error
+	done := make(chan struct{})
+	if len(st.leaves) >= 64 {
+		go func() { defer close(done); sendErr = sendSteps() }()
+	} else {
+		sendErr = sendSteps()
+		close(done)
+	}
+	var recvErr error
+	for i, leaf := range st.leaves {
+		if st.received[i] {
+			if _, recvErr = recv.Tree.Key(leaf, keyschedule.ApplicationRatchet, gens[i]); recvErr != nil {
+				break
+			}
+		}
+	}
+	<-done
+	if err := errors.Join(sendErr, recvErr); err != nil {
+		st.err = fmt.Errorf("accounted application messages: %w", err)
+		return st.err
+	}
+	st.ep, st.leaves, st.received = nil, st.leaves[:0], st.received[:0]
+	return nil
+}
+
 // AccountApplication stands for the member at leaf sending data as an
 // application message (SendApplication) and, if received, one simulated
 // member receiving it, without the signature, the encryption or the receiver's
@@ -91,9 +172,9 @@ func (s *StagedCommit) EpochAuthenticator() []byte { return s.next.secrets.Authe
 // that SendApplication would encode. What stays real is what later
 // messages depend on: the sender's application ratchet moves to the next
 // generation and, if received, that generation's key is consumed from the
-// receiving secret tree, as a real send and receipt do (RFC 9420, Section 9.2), and
-// the reuse guard is drawn from rand, so the stream after it is a real
-// send's. Only for states that simulated members share, and suites whose
+// receiving secret tree, as a real send and receipt do (RFC 9420, Section
+// 9.2; batched, accountedSteps), and the reuse guard is drawn from rand,
+// so the stream after it is a real send's. Only for states that simulated members share, and suites whose
 // signatures are all one length (SignatureSize).
 func (g *Group) AccountApplication(leaf tm.LeafIndex, data, authenticatedData []byte, received bool, rand io.Reader) (int, error) {
 	if !g.shared {
@@ -109,20 +190,23 @@ func (g *Group) AccountApplication(leaf tm.LeafIndex, data, authenticatedData []
 	if g.reinit != nil {
 		return 0, g.reinitErr()
 	}
-	rk, err := g.cur.keys.Tree.Next(leaf, keyschedule.ApplicationRatchet)
-	if err != nil {
-		return 0, err
+	if g.steps.ep != g.cur {
+		if err := g.takeSteps(); err != nil {
+			return 0, err
+		}
+	}
+	if uint64(leaf) >= uint64(g.cur.leaves) {
+		return 0, fmt.Errorf("AccountApplication: leaf %d not in a tree of %d leaves", leaf, g.cur.leaves)
 	}
 	var guard [4]byte
 	if _, err := io.ReadFull(rand, guard[:]); err != nil {
 		return 0, fmt.Errorf("drawing reuse guard: %w", err)
 	}
-	if received {
-		keys, err := g.receiveKeys(g.cur)
-		if err != nil {
-			return 0, err
-		}
-		if _, err := keys.Tree.Key(leaf, keyschedule.ApplicationRatchet, rk.Generation); err != nil {
+	g.steps.ep = g.cur
+	g.steps.leaves = append(g.steps.leaves, leaf)
+	g.steps.received = append(g.steps.received, received)
+	if len(g.steps.leaves) >= maxAccountedSteps {
+		if err := g.takeSteps(); err != nil {
 			return 0, err
 		}
 	}
