@@ -4,10 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"runtime"
 	"sync"
-	"sync/atomic"
 
+	"cgkalab/models/internal/par"
 	"cgkalab/models/keyschedule"
 	rt "cgkalab/models/ratchettree"
 	"cgkalab/models/suite"
@@ -101,7 +100,7 @@ type keyPackageCheck struct {
 // checks each once, on every core.
 func ValidateKeyPackages(s *suite.Suite, kps []*KeyPackage, now uint64) error {
 	errs := make([]error, len(kps))
-	parallel(len(kps), func(i int) {
+	par.Do(len(kps), 64, func(i int) {
 		if errs[i] = kps[i].Validate(s, now); errs[i] == nil {
 			kps[i].validated = &keyPackageCheck{s.ID, now}
 		}
@@ -112,36 +111,6 @@ func ValidateKeyPackages(s *suite.Suite, kps []*KeyPackage, now uint64) error {
 		}
 	}
 	return nil
-}
-
-// parallel runs f(0..n-1) on up to GOMAXPROCS goroutines, in chunks.
-func parallel(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n/64)
-	if workers <= 1 {
-		for i := range n {
-			f(i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	const chunk = 64
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				lo := int(next.Add(chunk) - chunk)
-				if lo >= n {
-					return
-				}
-				for i := lo; i < min(lo+chunk, n); i++ {
-					f(i)
-				}
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // StartGroup creates a group at epoch 0 that holds tree, for a simulation

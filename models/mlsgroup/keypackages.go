@@ -6,7 +6,6 @@ import (
 	"io"
 	"runtime"
 	"sync"
-	"sync/atomic"
 
 	"cgkalab/models/mls"
 	"cgkalab/models/protocol"
@@ -96,36 +95,6 @@ func (g *Group) inOrder(n int, draw func(i int, r io.Reader) error) error {
 		return errors.New("mlsgroup: randomness read ahead was left unconsumed")
 	}
 	return nil
-}
-
-// parallelDo runs f(0..n-1) on every core, in chunks.
-func parallelDo(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n/64)
-	if workers <= 1 {
-		for i := range n {
-			f(i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	const chunk = 64
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				lo := int(next.Add(chunk) - chunk)
-				if lo >= n {
-					return
-				}
-				for i := lo; i < min(lo+chunk, n); i++ {
-					f(i)
-				}
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // shareReader reads one KeyPackage's share of the stream and notes an

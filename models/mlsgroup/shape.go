@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"sync"
 
+	"cgkalab/models/internal/par"
 	"cgkalab/models/mls"
 	"cgkalab/models/protocol"
 	rt "cgkalab/models/ratchettree"
@@ -283,7 +284,7 @@ func (b *builder) secrets() error {
 		}
 		// The nodes of a level depend only on the levels below.
 		step := tm.NodeIndex(1) << (lvl + 1)
-		parallelDo(int((tm.NodeIndex(b.n.Width())-first+step-1)/step), func(i int) {
+		par.Do(int((tm.NodeIndex(b.n.Width())-first+step-1)/step), 64, func(i int) {
 			if x := first + tm.NodeIndex(i)*step; !b.blank[x/2] {
 				v, _ := b.voucher(x)
 				g.ground.set(x, s.DeriveSecret(b.secret(b.single(v)), "path"))
@@ -293,7 +294,7 @@ func (b *builder) secrets() error {
 	b.keys = make([]*suite.HPKEPrivateKey, len(b.ids))
 	b.pubs = make([][]byte, b.n.Width()/2+1)
 	errs := make([]error, int(b.n.Width()))
-	parallelDo(int(b.n.Width()), func(i int) {
+	par.Do(int(b.n.Width()), 64, func(i int) {
 		x := tm.NodeIndex(i)
 		if l, ok := x.Leaf(); ok {
 			if int(l) < len(b.ids) {

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
-	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 
+	"cgkalab/models/internal/par"
 	rt "cgkalab/models/ratchettree"
 	"cgkalab/models/suite"
 	tm "cgkalab/models/treemath"
@@ -80,7 +78,7 @@ func (v *PrivateView) PreparePath(t *rt.Tree, groupID []byte, leaf *rt.LeafNode,
 	}
 	// The key pairs are independent once the chain of secrets is known.
 	errs := make([]error, len(path))
-	parallel(len(path), func(i int) {
+	par.Do(len(path), 1, func(i int) {
 		if privs[i], errs[i] = nodeKeyPair(s, p.pathSecrets[i]); errs[i] == nil {
 			p.pubs[i] = privs[i].PublicKey()
 		}
@@ -172,7 +170,7 @@ func (p *PendingPath) encrypt(t *rt.Tree, groupContext []byte, excluded []tm.Lea
 		}
 	}
 	errs := make([]error, len(jobs))
-	parallel(len(jobs), func(n int) {
+	par.Do(len(jobs), 1, func(n int) {
 		j := &jobs[n]
 		kemOut, ct, err := s.EncryptWithLabel(j.pub, "UpdatePathNode", groupContext, p.pathSecrets[j.path], mrand.NewChaCha8(j.seed))
 		if err != nil {
@@ -194,31 +192,6 @@ type encryption struct {
 	recipient  tm.NodeIndex
 	pub        []byte
 	seed       [32]byte
-}
-
-// parallel runs f(0..n-1) on up to GOMAXPROCS goroutines. Each f is a
-// public-key operation of tens of microseconds or more, so even a few are
-// worth spreading.
-func parallel(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n/2)
-	if workers <= 1 {
-		for i := range n {
-			f(i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // resolutionExcluding appends the resolution of x without the leaves in
