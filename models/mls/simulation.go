@@ -167,15 +167,16 @@ func (g *Group) takeSteps() error {
 
 // AccountApplication stands for the member at leaf sending data as an
 // application message (SendApplication) and, if received, one simulated
-// member receiving it, without the signature, the encryption or the receiver's
-// decryption and verification: it returns the length of the MLSMessage
-// that SendApplication would encode. What stays real is what later
-// messages depend on: the sender's application ratchet moves to the next
-// generation and, if received, that generation's key is consumed from the
-// receiving secret tree, as a real send and receipt do (RFC 9420, Section
-// 9.2; batched, accountedSteps), and the reuse guard is drawn from rand,
-// so the stream after it is a real send's. Only for states that simulated members share, and suites whose
-// signatures are all one length (SignatureSize).
+// member receiving it, without the signature, the encryption or the
+// receiver's decryption and verification: it returns the length of the
+// MLSMessage that SendApplication would encode. What stays real is what
+// later messages depend on: the sender's application ratchet moves to the
+// next generation and, if received, that generation's key is consumed
+// from the receiving secret tree, as a real send and receipt do (RFC
+// 9420, Section 9.2; batched, accountedSteps), and the reuse guard is
+// drawn from rand, so the stream after it is a real send's. Only for
+// states that simulated members share, and for suites whose signatures
+// are all one length (SignatureSize).
 func (g *Group) AccountApplication(leaf tm.LeafIndex, data, authenticatedData []byte, received bool, rand io.Reader) (int, error) {
 	if !g.shared {
 		return 0, errors.New("AccountApplication: only for a state simulated members share")

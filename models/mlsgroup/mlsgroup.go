@@ -347,9 +347,9 @@ func (g *Group) assume(m *member) {
 // assumeLight is assume.
 func (g *Group) assumeLight(m *member) { g.assume(m) }
 
-// view returns member m's private view (sampled modes): its leaf key when first
-// needed, and the key of any ancestor it knows, derived from the ground
-// truth path secret (RFC 9420, Section 7.4). A member knows a non-blank
+// view returns member m's private view (sampled modes): its leaf key, when
+// first needed, and the key of any ancestor it knows, derived from the
+// ground truth path secret (RFC 9420, Section 7.4). A member knows a non-blank
 // ancestor whose unmerged leaves do not list it (the tree invariant of
 // Section 4.2): every such key was set by a commit whose path secrets the
 // simulation holds, or by the group's starting shape.
