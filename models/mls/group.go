@@ -163,7 +163,8 @@ func (g *Group) Export(label string, context []byte, length int) ([]byte, error)
 // oracle's account of what a compromise reveals).
 func (g *Group) EpochSecrets() *keyschedule.EpochSecrets { return g.cur.secrets }
 
-// SecretTree returns the current epoch's secret tree.
+// SecretTree returns the current epoch's secret tree, with the ratchet
+// steps of accounted messages taken (accountedSteps).
 func (g *Group) SecretTree() *keyschedule.SecretTree {
 	g.takeSteps()
 	return g.cur.keys.Tree
